@@ -1,0 +1,104 @@
+# Skiff: one non-recursive Makefile. `make` builds everything; see README.md for the targets.
+# Every build and test target first makes sure the Debian packages it needs are installed
+# (tools/setup.sh, once per machine, recorded in build/.setup-ok).
+
+BOARD ?= qemu-virt
+include boards/$(BOARD)/board.mk
+
+CROSS ?= aarch64-linux-gnu-
+CC := $(CROSS)gcc
+LD := $(CROSS)ld
+OBJCOPY := $(CROSS)objcopy
+NM := $(CROSS)nm
+QEMU ?= qemu-system-aarch64
+PYTEST ?= /usr/bin/python3 -m pytest
+SKIFF_DEPS ?= /opt/skiff-deps
+FDT_DIR := $(SKIFF_DEPS)/libfdt-arm64/usr
+FDT_LIB := $(FDT_DIR)/lib/aarch64-linux-gnu/libfdt.a
+
+B := build/$(BOARD)
+SETUP := build/.setup-ok
+
+HYP_SRCS := $(wildcard hyp/*.c hyp/lib/*.c hyp/drivers/*.c)
+ARCH_SRCS := $(wildcard arch-arm64/*.c arch-arm64/*.S arch-arm64/gic/*.c)
+SRCS := $(HYP_SRCS) $(ARCH_SRCS) $(BOARD_SRCS)
+OBJS := $(patsubst %,$(B)/obj/%.o,$(SRCS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+HYP_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align -fpie \
+	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
+	-Ihyp/include -Iarch-arm64/include -I$(FDT_DIR)/include -MMD -MP
+ASFLAGS := -g -D__ASSEMBLER__ -Ihyp/include -Iarch-arm64/include \
+	-DSKIFF_LINK_ADDR_VALUE=$(BOARD_LINK_ADDR) -MMD -MP
+LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none \
+	--no-warn-rwx-segments
+
+.PHONY: all setup run run-uboot debug test test-unit test-qemu check-format check-headers \
+	format bench clean
+all: $(B)/skiff.bin
+
+setup: $(SETUP)
+$(SETUP): tools/setup.sh
+	bash tools/setup.sh
+	@mkdir -p $(@D) && touch $@
+
+$(B)/obj/%.c.o: %.c | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(HYP_CFLAGS) -c $< -o $@
+
+$(B)/obj/%.S.o: %.S | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c $< -o $@
+
+$(B)/skiff.ld: arch-arm64/skiff.lds | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) -E -P -x c -DSKIFF_LINK_ADDR_VALUE=$(BOARD_LINK_ADDR) $< -o $@
+
+# Two links: the second embeds the first's function symbols for crash backtraces. The table
+# sits after .text, so no function moves; the cmp below proves it.
+$(B)/ksyms0.c: tools/gensyms.py
+	@mkdir -p $(@D)
+	: > $(B)/empty.nm && python3 tools/gensyms.py $(B)/empty.nm $@
+$(B)/ksyms.c: $(B)/skiff.pass1.elf tools/gensyms.py
+	$(NM) -n $< > $(B)/pass1.nm
+	python3 tools/gensyms.py $(B)/pass1.nm $@
+$(B)/%.o: $(B)/%.c
+	$(CC) $(HYP_CFLAGS) -c $< -o $@
+
+$(B)/skiff.pass1.elf: $(OBJS) $(B)/ksyms0.o $(B)/skiff.ld
+	$(LD) $(LDFLAGS) -T $(B)/skiff.ld -o $@ $(OBJS) $(B)/ksyms0.o $(FDT_LIB)
+$(B)/skiff.elf: $(OBJS) $(B)/ksyms.o $(B)/skiff.ld $(B)/skiff.pass1.elf
+	$(LD) $(LDFLAGS) -T $(B)/skiff.ld -o $@ $(OBJS) $(B)/ksyms.o $(FDT_LIB)
+	$(NM) -n $(B)/skiff.pass1.elf | grep ' [tT] ' > $(B)/text1.nm
+	$(NM) -n $@ | grep ' [tT] ' > $(B)/text2.nm
+	cmp -s $(B)/text1.nm $(B)/text2.nm || { echo "ksyms: functions moved between links"; exit 1; }
+$(B)/skiff.bin: $(B)/skiff.elf
+	$(OBJCOPY) -O binary $< $@
+	@echo "skiff: $@ is $$(stat -c %s $@) bytes"
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- Running ----
+QEMU_RUN := $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot
+
+run: $(B)/skiff.bin
+	$(QEMU_RUN) -kernel $(B)/skiff.bin
+
+debug: $(B)/skiff.bin
+	@echo "QEMU waits for gdb on tcp::1234; gdb-multiarch attaches to $(B)/skiff.elf"
+	$(QEMU_RUN) -kernel $(B)/skiff.bin -S -gdb tcp::1234 & \
+	gdb-multiarch -q $(B)/skiff.elf -ex 'target remote :1234' -ex 'break panic_at'; \
+	kill %1 2>/dev/null || true
+
+# ---- Tests (what CI runs) ----
+test: test-qemu
+
+test-qemu: $(B)/skiff.bin
+	cd tests/qemu && $(PYTEST) -q
+
+clean:
+	rm -rf build

@@ -1,0 +1,79 @@
+/**
+ * The arch seam (STYLE habit 1): every architecture service the portable core uses, declared here
+ * and implemented twice, by arch-arm64/ for the real machine and by tests/fake-arch/ for host unit
+ * tests. If hyp/ reaches past this file, the host test build fails to link.
+ */
+#ifndef SKIFF_ARCH_H
+#define SKIFF_ARCH_H
+
+#include <skiff/addr.h>
+#include <skiff/types.h>
+
+struct cpu;
+
+/* ---- CPU ---- */
+
+/** The calling CPU's per-CPU record (TPIDR_EL2 on arm64). */
+struct cpu *arch_this_cpu(void);
+/** Installs @c as the calling CPU's per-CPU record. */
+void arch_set_this_cpu(struct cpu *c);
+/** The calling CPU's hardware identity (MPIDR_EL1 affinity fields on arm64). */
+uint64_t arch_cpu_hwid(void);
+/** A human-readable name of the CPU model ("Cortex-A57 r1p0"), from the ID registers. */
+const char *arch_cpu_model(void);
+/** The exception level the hypervisor was entered at (2 normally; 1 or 3 are handled at entry). */
+unsigned arch_boot_el(void);
+
+/** Masks interrupts on this CPU and returns the previous mask state for arch_irq_restore. */
+uint64_t arch_irq_save(void);
+void arch_irq_restore(uint64_t flags);
+void arch_irq_enable(void);
+/** Sleeps until an interrupt is pending (WFI). Returns after the interrupt is taken. */
+void arch_wait_for_interrupt(void);
+/** Stops this CPU for good (interrupts masked, WFI loop). */
+NORETURN void arch_halt(void);
+
+/* ---- Time: a free-running system counter and one per-CPU deadline timer ---- */
+
+/** System counter ticks since reset (CNTPCT_EL0). */
+uint64_t arch_counter_now(void);
+/** Counter frequency in Hz (CNTFRQ_EL0). */
+uint64_t arch_counter_freq(void);
+/** Arms the hypervisor timer to fire at absolute counter value @deadline. */
+void arch_timer_arm(uint64_t deadline);
+void arch_timer_disarm(void);
+
+/* ---- MMIO (devices are mapped at their physical address; see docs/memory.md) ---- */
+
+uint32_t arch_mmio_read32(uintptr_t addr);
+void arch_mmio_write32(uintptr_t addr, uint32_t value);
+uint64_t arch_mmio_read64(uintptr_t addr);
+void arch_mmio_write64(uintptr_t addr, uint64_t value);
+uint8_t arch_mmio_read8(uintptr_t addr);
+void arch_mmio_write8(uintptr_t addr, uint8_t value);
+
+/* ---- Firmware calls (SMCCC; PSCI rides on it) ---- */
+
+enum fw_conduit { FW_CONDUIT_NONE, FW_CONDUIT_SMC, FW_CONDUIT_HVC };
+
+/** Issues an SMCCC call through @conduit; returns x0. */
+uint64_t arch_fw_call(enum fw_conduit conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* ---- Spinlocks (ticket locks; the fake arch has no concurrency) ---- */
+
+struct spinlock {
+	uint16_t owner;
+	uint16_t next;
+};
+
+void arch_spin_lock(struct spinlock *l);
+void arch_spin_unlock(struct spinlock *l);
+
+/* ---- Caches ---- */
+
+/** Invalidates data-cache lines over [va, va+len) (used before the MMU is on). */
+void arch_dcache_invalidate(vaddr_t va, size_t len);
+/** Cleans data-cache lines over [va, va+len) to the point of coherency. */
+void arch_dcache_clean(vaddr_t va, size_t len);
+
+#endif

@@ -1,0 +1,24 @@
+/**
+ * A board is data (STYLE habit 2): boards/<name>/board.c defines `board` with these fields and
+ * boards/<name>/board.mk says how to build and run it. The DTB fills in and checks the rest.
+ */
+#ifndef SKIFF_BOARD_H
+#define SKIFF_BOARD_H
+
+#include <skiff/arch.h>
+#include <skiff/types.h>
+
+struct board {
+	const char *name;
+	/** Root compatible strings a DTB for this board may carry (NULL-terminated). */
+	const char *const *dtb_compatible;
+	/** UART usable before the DTB is parsed (and to report a missing or broken DTB). */
+	uintptr_t early_uart_base;
+	const char *early_uart_compatible;
+	/** PSCI conduit to power off with when there is no usable DTB. */
+	enum fw_conduit fallback_psci;
+};
+
+extern const struct board board;
+
+#endif

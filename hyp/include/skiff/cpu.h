@@ -1,0 +1,29 @@
+/**
+ * Per-CPU data. Each physical CPU owns one `struct cpu`, found through arch_this_cpu() (TPIDR_EL2),
+ * so the hot paths never take a global lock to find their own state.
+ */
+#ifndef SKIFF_CPU_H
+#define SKIFF_CPU_H
+
+#include <skiff/platform.h>
+#include <skiff/types.h>
+
+#define CPU_STACK_SIZE (16 * 1024)
+
+struct cpu {
+	unsigned index; /* 0 = boot CPU */
+	uint64_t hwid;  /* MPIDR affinity */
+	uint64_t ticks; /* hypervisor timer interrupts taken */
+	uint64_t tick_period; /* counter ticks between timer interrupts, 0 if stopped */
+	uint64_t next_tick;
+	uint64_t irqs; /* interrupts taken */
+};
+
+extern struct cpu cpus[PLATFORM_MAX_CPUS];
+
+static inline struct cpu *this_cpu(void)
+{
+	return arch_this_cpu();
+}
+
+#endif

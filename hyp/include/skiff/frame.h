@@ -1,0 +1,51 @@
+/**
+ * The physical frame allocator: one bitmap per RAM range (bit set = frame in use), built over the
+ * DTB's RAM minus everything reserved (the hypervisor image, the DTB, /memreserve/,
+ * /reserved-memory, boot modules). The bitmaps live in the first RAM that fits them.
+ * Lock order: frame_pool.lock is a leaf; nothing is taken while holding it.
+ */
+#ifndef SKIFF_FRAME_H
+#define SKIFF_FRAME_H
+
+#include <skiff/addr.h>
+#include <skiff/arch.h>
+#include <skiff/types.h>
+
+#define FRAME_MAX_REGIONS 8
+
+struct frame_region {
+	paddr_t base;
+	uint64_t nframes;
+	uint64_t *bitmap;
+	uint64_t hint; /* next frame index to try: keeps allocation O(1) amortised when not full */
+};
+
+struct frame_pool {
+	struct spinlock lock;
+	struct frame_region regions[FRAME_MAX_REGIONS];
+	unsigned nregions;
+	uint64_t total; /* frames managed */
+	uint64_t free;  /* frames free now */
+	struct pa_range meta; /* where the bitmaps were placed */
+};
+
+/**
+ * Builds @fp over @ram minus @reserved. Returns NULL or a sentence saying why it could not
+ * (no RAM left, too many ranges).
+ */
+const char *frame_pool_init(struct frame_pool *fp, const struct pa_range *ram, unsigned nram,
+			    const struct pa_range *reserved, unsigned nreserved);
+
+/** Allocates @count contiguous frames aligned to @align_frames (a power of two). */
+bool frame_alloc(struct frame_pool *fp, uint64_t count, uint64_t align_frames, paddr_t *out);
+
+/** Allocates one frame and fills it with zeros. */
+bool frame_alloc_zeroed(struct frame_pool *fp, paddr_t *out);
+
+/** Returns @count frames at @pa. Freeing a frame that is not allocated is a hypervisor bug. */
+void frame_free(struct frame_pool *fp, paddr_t pa, uint64_t count);
+
+/** True if the frame at @pa is managed by @fp and allocated. */
+bool frame_is_allocated(struct frame_pool *fp, paddr_t pa);
+
+#endif

@@ -1,0 +1,145 @@
+/**
+ * The boot story (STYLE habit 14): each step of bringing up the machine, in order, one call each.
+ * A step that fails prints one sentence saying what is wrong and stops the machine.
+ */
+#include <skiff/board.h>
+#include <skiff/boot.h>
+#include <skiff/console.h>
+#include <skiff/cpu.h>
+#include <skiff/irqchip.h>
+#include <skiff/mem.h>
+#include <skiff/panic.h>
+#include <skiff/psci.h>
+#include <skiff/string.h>
+#include <skiff/timer.h>
+#include <skiff/uart.h>
+
+#define FDT_MAX_SIZE (2 * 1024 * 1024) /* the arm64 boot protocol's DTB size limit */
+
+struct cpu cpus[PLATFORM_MAX_CPUS];
+static struct platform plat;
+static struct uart console_uart;
+
+static NORETURN void boot_fail(const char *what, const char *why)
+{
+	kprintf("skiff: %s: %s\n", what, why);
+	machine_stop();
+}
+
+static void check(const char *what, const char *err)
+{
+	if (err)
+		boot_fail(what, err);
+}
+
+/* The board's UART, usable before anything is known about the machine. */
+static void early_console(void)
+{
+	console_uart.drv = uart_driver_find(board.early_uart_compatible);
+	console_uart.base = board.early_uart_base;
+	if (console_uart.drv) {
+		console_uart.drv->init(console_uart.base);
+		console_attach(&console_uart);
+	}
+	psci_set_conduit(board.fallback_psci);
+	kprintf("\nSkiff %s hypervisor (board %s)\n", SKIFF_VERSION, board.name);
+}
+
+/* Entered at EL1 there is no EL2 to run a hypervisor in: say so and how to get one, then stop. */
+static NORETURN void refuse_el1(void *fdt)
+{
+	if (!platform_parse_fdt(&plat, fdt, FDT_MAX_SIZE))
+		psci_set_conduit(plat.psci);
+	kprintf("skiff: entered at EL1, but a hypervisor needs EL2.\n"
+		"skiff: on QEMU add 'virtualization=on' to -M (e.g. -M virt,virtualization=on);\n"
+		"skiff: with U-Boot, boot with booti/bootm from a U-Boot that runs at EL2.\n");
+	machine_stop();
+}
+
+static bool board_matches(const struct platform *p)
+{
+	for (const char *const *c = board.dtb_compatible; *c; c++)
+		if (strcmp(*c, p->compatible) == 0)
+			return true;
+	return false;
+}
+
+static void platform_init(void *fdt)
+{
+	check("cannot use the device tree", platform_parse_fdt(&plat, fdt, FDT_MAX_SIZE));
+	if (!board_matches(&plat))
+		boot_fail("wrong device tree",
+			  "its root compatible does not match this board's build (BOARD=...)");
+	psci_set_conduit(plat.psci);
+	console_uart.drv = uart_driver_find(plat.uart.compatible);
+	if (!console_uart.drv)
+		boot_fail("console", "no driver for the DTB's console UART");
+	console_uart.base = (uintptr_t)pa_addr(plat.uart.base);
+	console_uart.drv->init(console_uart.base);
+}
+
+static void cpu_init_boot(void)
+{
+	cpus[0].index = 0;
+	cpus[0].hwid = arch_cpu_hwid();
+	arch_set_this_cpu(&cpus[0]);
+}
+
+static void print_ram(void)
+{
+	for (unsigned i = 0; i < plat.nram; i++)
+		kprintf("  RAM   0x%010lx-0x%010lx (%lu MiB)\n", pa_addr(plat.ram[i].begin),
+			pa_addr(plat.ram[i].end) - 1, pa_range_size(plat.ram[i]) >> 20);
+}
+
+static void boot_report(void)
+{
+	struct image_layout img = arch_image_layout();
+	uint32_t pv = psci_version();
+
+	kprintf("  model %s (%s)\n", plat.model, plat.compatible);
+	kprintf("  EL    entered at EL%u, running at EL2\n", arch_boot_el());
+	kprintf("  CPU   %s, %u CPU(s) in DTB, counter %lu Hz\n", arch_cpu_model(), plat.ncpus,
+		arch_counter_freq());
+	kprintf("  GIC   %s, timer INTID %u, UART %s at 0x%lx\n", irq_chip_name(),
+		plat.timer.hyp_phys, plat.uart.compatible, pa_addr(plat.uart.base));
+	print_ram();
+	kprintf("  image 0x%lx-0x%lx (%lu KiB), DTB at 0x%lx (%u bytes)\n",
+		pa_addr(img.image.begin), pa_addr(img.image.end) - 1,
+		pa_range_size(img.image) >> 10, pa_addr(plat.fdt), plat.fdt_size);
+	kprintf("  free  %lu MiB in %lu frames; PSCI %u.%u via %s\n",
+		frames.free * PAGE_SIZE >> 20, frames.free, pv >> 16, pv & 0xffff,
+		psci_conduit() == FW_CONDUIT_SMC ? "SMC" : "HVC");
+}
+
+/* Idle until an interrupt, forever; the tick proves the timer and the GIC work. */
+static NORETURN void idle(void)
+{
+	uint64_t t0 = arch_counter_now();
+
+	while (this_cpu()->ticks < 3)
+		arch_wait_for_interrupt();
+	kprintf("timer: EL2 physical timer ticking at %u Hz (3 ticks in %lu us)\n", TIMER_TICK_HZ,
+		timer_ticks_to_us(arch_counter_now() - t0));
+	kprintf("idle: no guests yet; Ctrl-A X leaves QEMU\n");
+	for (;;)
+		arch_wait_for_interrupt();
+}
+
+void boot_main(void *fdt)
+{
+	early_console();
+	if (arch_boot_el() == 1)
+		refuse_el1(fdt);
+	platform_init(fdt);
+	cpu_init_boot();
+	check("memory", mem_init_frames(&plat));
+	check("MMU", mem_init_mmu(&plat));
+	check("interrupt controller", irq_init(&plat));
+	check("interrupt controller (CPU 0)", irq_cpu_init());
+	check("timer", timer_init(&plat));
+	timer_start_tick();
+	boot_report();
+	kprintf("boot: done in %lu us\n", timer_ticks_to_us(arch_counter_now()));
+	idle();
+}

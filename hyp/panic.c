@@ -1,0 +1,26 @@
+/** Fatal errors of the hypervisor's own (see panic.h for the failure kinds). */
+#include <stdarg.h>
+#include <skiff/console.h>
+#include <skiff/panic.h>
+#include <skiff/psci.h>
+
+void machine_stop(void)
+{
+	kprintf("skiff: stopping the machine\n");
+	psci_system_off();
+	kprintf("skiff: power-off unavailable; halting this CPU\n");
+	arch_halt();
+}
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	arch_irq_save();
+	kprintf("\nPANIC (%s:%d): ", file, line);
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+	machine_stop();
+}

@@ -1,0 +1,376 @@
+/**
+ * Reads the platform description from a flattened device tree with libfdt (Devicetree
+ * Specification v0.4, and the Linux bindings for the GIC, arch timer, PSCI and /chosen modules).
+ * The DTB is input from outside: every property length is checked before use, and the first
+ * problem found is returned as a sentence naming what is wrong.
+ */
+#include <libfdt.h>
+#include <skiff/console.h>
+#include <skiff/platform.h>
+#include <skiff/string.h>
+
+/* Cell counts of a node's children: #address-cells and #size-cells (DT spec 2.3.5). */
+struct cells {
+	int addr;
+	int size;
+};
+
+static char errbuf[128];
+
+static const char *fail(const char *fmt, const char *arg, int err)
+{
+	snprintf(errbuf, sizeof(errbuf), fmt, arg, err < 0 ? fdt_strerror(err) : "");
+	return errbuf;
+}
+
+static struct cells node_cells(const void *fdt, int node)
+{
+	struct cells c = { 2, 1 }; /* DT spec defaults */
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, "#address-cells", &len);
+
+	if (p && len == 4)
+		c.addr = (int)fdt32_ld(p);
+	p = fdt_getprop(fdt, node, "#size-cells", &len);
+	if (p && len == 4)
+		c.size = (int)fdt32_ld(p);
+	return c;
+}
+
+static uint64_t read_cells(const fdt32_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = (v << 32) | fdt32_ld(p + i);
+	return v;
+}
+
+/** Translates a bus address of @node's children up to the root through "ranges" (DT spec 2.3.8). */
+static bool translate(const void *fdt, int node, uint64_t *addr)
+{
+	for (int bus = node; bus > 0; bus = fdt_parent_offset(fdt, bus)) {
+		int parent = fdt_parent_offset(fdt, bus), len;
+		const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
+		struct cells c = node_cells(fdt, bus), pc;
+		int entry;
+		bool hit = false;
+
+		if (parent < 0)
+			return false;
+		if (!r)
+			return false; /* no ranges: not translatable */
+		pc = node_cells(fdt, parent);
+		entry = (c.addr + pc.addr + c.size) * 4;
+		if (len == 0 || entry == 0)
+			continue; /* identity */
+		for (int off = 0; off + entry <= len && !hit; off += entry) {
+			const fdt32_t *e = r + off / 4;
+			uint64_t child = read_cells(e, c.addr);
+			uint64_t par = read_cells(e + c.addr, pc.addr);
+			uint64_t size = read_cells(e + c.addr + pc.addr, c.size);
+			if (*addr >= child && *addr - child < size) {
+				*addr = *addr - child + par;
+				hit = true;
+			}
+		}
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+/** Reads entry @idx of @node's "reg" in CPU physical addresses. */
+static bool reg_at(const void *fdt, int node, int idx, uint64_t *base, uint64_t *size)
+{
+	int parent = fdt_parent_offset(fdt, node), len;
+	struct cells c;
+	const fdt32_t *reg;
+	int entry;
+
+	if (parent < 0)
+		return false;
+	c = node_cells(fdt, parent);
+	if (c.addr < 1 || c.addr > 2 || c.size < 0 || c.size > 2)
+		return false;
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	entry = (c.addr + c.size) * 4;
+	if (!reg || len < 0 || (idx + 1) * entry > len)
+		return false;
+	*base = read_cells(reg + idx * (entry / 4), c.addr);
+	*size = c.size ? read_cells(reg + idx * (entry / 4) + c.addr, c.size) : 0;
+	return translate(fdt, parent, base);
+}
+
+static void copy_str(char *dst, size_t size, const void *fdt, int node, const char *prop)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, prop, &len);
+
+	dst[0] = '\0';
+	if (s && len > 0)
+		snprintf(dst, size, "%.*s", (int)strnlen(s, (size_t)len), s);
+}
+
+static const char *parse_memory(struct platform *p, const void *fdt)
+{
+	int node = -1;
+	uint64_t base, size;
+
+	while ((node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
+						     sizeof("memory"))) >= 0) {
+		for (int i = 0; reg_at(fdt, node, i, &base, &size); i++) {
+			if (!size)
+				continue;
+			if (p->nram == PLATFORM_MAX_RAM)
+				return "DTB lists more than 8 memory ranges";
+			if (base + size < base)
+				return "DTB memory range wraps around the address space";
+			p->ram[p->nram++] = (struct pa_range){ pa_init(base), pa_init(base + size) };
+		}
+	}
+	return p->nram ? NULL : "DTB has no memory node with a usable \"reg\"";
+}
+
+static const char *add_reserved(struct platform *p, uint64_t base, uint64_t size)
+{
+	if (!size)
+		return NULL;
+	if (p->nreserved == PLATFORM_MAX_RESERVED)
+		return "DTB reserves more than 16 memory ranges";
+	if (base + size < base)
+		return "DTB reserved range wraps around the address space";
+	p->reserved[p->nreserved++] = (struct pa_range){ pa_init(base), pa_init(base + size) };
+	return NULL;
+}
+
+/* /memreserve/ entries and /reserved-memory children (DT spec 3.5 and 5.3). */
+static const char *parse_reserved(struct platform *p, const void *fdt)
+{
+	const char *err = NULL;
+	uint64_t base, size;
+	int rm, child;
+
+	for (int i = 0; i < fdt_num_mem_rsv(fdt) && !err; i++)
+		if (fdt_get_mem_rsv(fdt, i, &base, &size) == 0)
+			err = add_reserved(p, base, size);
+	rm = fdt_path_offset(fdt, "/reserved-memory");
+	if (rm >= 0)
+		fdt_for_each_subnode(child, fdt, rm)
+			for (int i = 0; !err && reg_at(fdt, child, i, &base, &size); i++)
+				err = add_reserved(p, base, size);
+	return err;
+}
+
+static int find_compatible(const void *fdt, const char *const *list)
+{
+	for (; *list; list++) {
+		int node = fdt_node_offset_by_compatible(fdt, -1, *list);
+		if (node >= 0)
+			return node;
+	}
+	return -FDT_ERR_NOTFOUND;
+}
+
+/* The console UART: /chosen/stdout-path (an alias or a path, options after ':'), else any PL011. */
+static int stdout_node(const void *fdt)
+{
+	static const char *const uarts[] = { "arm,pl011", NULL };
+	int chosen = fdt_path_offset(fdt, "/chosen"), len, node;
+	const char *path = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", &len) : NULL;
+
+	if (path && len > 0) {
+		const char *colon = memchr(path, ':', (size_t)len);
+		int n = (int)(colon ? colon - path : (int)strnlen(path, (size_t)len));
+		node = fdt_path_offset_namelen(fdt, path, n);
+		if (node >= 0)
+			return node;
+	}
+	return find_compatible(fdt, uarts);
+}
+
+static const char *parse_uart(struct platform *p, const void *fdt)
+{
+	int node = stdout_node(fdt);
+
+	if (node < 0)
+		return "DTB names no console UART (no /chosen/stdout-path and no PL011)";
+	if (!reg_at(fdt, node, 0, &p->uart.base.pa, &p->uart.size))
+		return "console UART node has no usable \"reg\"";
+	copy_str(p->uart.compatible, sizeof(p->uart.compatible), fdt, node, "compatible");
+	return NULL;
+}
+
+/** GIC interrupt specifier (type, number, flags) to an INTID (GIC binding: 0 = SPI, 1 = PPI). */
+static uint32_t gic_intid(const fdt32_t *spec)
+{
+	uint32_t type = fdt32_ld(spec), num = fdt32_ld(spec + 1);
+
+	return type == 1 ? num + 16 : num + 32;
+}
+
+static const char *parse_gic(struct platform *p, const void *fdt)
+{
+	static const char *const v3[] = { "arm,gic-v3", NULL };
+	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic",
+					   NULL };
+	struct platform_gic *g = &p->gic;
+	int node = find_compatible(fdt, v3), len;
+	uint64_t unused;
+	const fdt32_t *irq;
+
+	g->kind = IRQCHIP_GICV3;
+	if (node < 0) {
+		node = find_compatible(fdt, v2);
+		g->kind = IRQCHIP_GICV2;
+	}
+	if (node < 0) {
+		g->kind = IRQCHIP_NONE;
+		return NULL; /* boards without a GIC (Pi 3) are described by their board data */
+	}
+	if (!reg_at(fdt, node, 0, &g->dist.pa, &g->dist_size))
+		return "GIC node has no distributor \"reg\"";
+	if (g->kind == IRQCHIP_GICV3) {
+		if (!reg_at(fdt, node, 1, &g->redist.pa, &g->redist_size))
+			return "GICv3 node has no redistributor \"reg\"";
+	} else {
+		if (!reg_at(fdt, node, 1, &g->cpuif.pa, &unused))
+			return "GICv2 node has no CPU-interface \"reg\"";
+		reg_at(fdt, node, 2, &g->hyp.pa, &unused);
+		reg_at(fdt, node, 3, &g->vcpu.pa, &unused);
+	}
+	irq = fdt_getprop(fdt, node, "interrupts", &len);
+	if (irq && len >= 12)
+		g->maint_intid = gic_intid(irq);
+	return NULL;
+}
+
+/* arm,armv8-timer "interrupts": secure phys, non-secure phys, virtual, hyp phys (timer binding). */
+static const char *parse_timer(struct platform *p, const void *fdt)
+{
+	static const char *const t[] = { "arm,armv8-timer", "arm,armv7-timer", NULL };
+	int node = find_compatible(fdt, t), len;
+	const fdt32_t *irq;
+
+	if (node < 0)
+		return "DTB has no arm,armv8-timer node";
+	irq = fdt_getprop(fdt, node, "interrupts", &len);
+	if (p->gic.kind == IRQCHIP_NONE)
+		return NULL; /* interrupts are specified for another controller */
+	if (!irq || len < 4 * 12)
+		return "timer node's \"interrupts\" lists fewer than 4 GIC interrupts";
+	p->timer.sec_phys = gic_intid(irq);
+	p->timer.phys = gic_intid(irq + 3);
+	p->timer.virt = gic_intid(irq + 6);
+	p->timer.hyp_phys = gic_intid(irq + 9);
+	return NULL;
+}
+
+static void parse_psci(struct platform *p, const void *fdt)
+{
+	static const char *const psci[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci", NULL };
+	int node = find_compatible(fdt, psci), len;
+	const char *m = node >= 0 ? fdt_getprop(fdt, node, "method", &len) : NULL;
+
+	p->psci = FW_CONDUIT_NONE;
+	if (m && len >= 4 && strncmp(m, "smc", 4) == 0)
+		p->psci = FW_CONDUIT_SMC;
+	else if (m && len >= 4 && strncmp(m, "hvc", 4) == 0)
+		p->psci = FW_CONDUIT_HVC;
+}
+
+static const char *parse_cpus(struct platform *p, const void *fdt)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus"), node, len;
+
+	if (cpus < 0)
+		return "DTB has no /cpus node";
+	fdt_for_each_subnode(node, fdt, cpus)
+	{
+		const char *type = fdt_getprop(fdt, node, "device_type", &len);
+		struct cells c = node_cells(fdt, cpus);
+		const fdt32_t *reg;
+
+		if (!type || len != 4 || memcmp(type, "cpu", 4) != 0)
+			continue;
+		reg = fdt_getprop(fdt, node, "reg", &len);
+		if (!reg || c.addr < 1 || c.addr > 2 || len < c.addr * 4)
+			return "a /cpus/cpu node has no usable \"reg\"";
+		if (p->ncpus < PLATFORM_MAX_CPUS)
+			p->cpu_hwid[p->ncpus++] = read_cells(reg, c.addr);
+	}
+	return p->ncpus ? NULL : "DTB lists no CPU under /cpus";
+}
+
+/* /chosen: bootargs and boot modules (QEMU guest-loader, U-Boot: compatible "multiboot,module"). */
+static const char *parse_chosen(struct platform *p, const void *fdt)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen"), node;
+	uint64_t base, size;
+
+	if (chosen < 0)
+		return NULL;
+	copy_str(p->bootargs, sizeof(p->bootargs), fdt, chosen, "bootargs");
+	fdt_for_each_subnode(node, fdt, chosen)
+	{
+		struct platform_module *m;
+
+		if (fdt_node_check_compatible(fdt, node, "multiboot,module") != 0)
+			continue;
+		if (p->nmodules == PLATFORM_MAX_MODULES)
+			return "DTB lists more than 16 boot modules";
+		if (!reg_at(fdt, node, 0, &base, &size) || base + size < base)
+			return "a /chosen module node has no usable \"reg\"";
+		m = &p->modules[p->nmodules++];
+		m->range = (struct pa_range){ pa_init(base), pa_init(base + size) };
+		copy_str(m->compatible, sizeof(m->compatible), fdt, node, "compatible");
+		copy_str(m->args, sizeof(m->args), fdt, node, "bootargs");
+	}
+	return NULL;
+}
+
+static const char *check_header(const void *fdt, size_t max_size)
+{
+	int err;
+
+	if (!fdt)
+		return "no DTB: the loader passed a null address in x0";
+	err = fdt_check_header(fdt);
+	if (err)
+		return fail("DTB header invalid (%s%s)", "", err);
+	if (fdt_totalsize(fdt) > max_size)
+		return "DTB claims to be larger than the memory it sits in";
+	err = fdt_check_full(fdt, fdt_totalsize(fdt));
+	if (err)
+		return fail("DTB structure is corrupt (%s%s)", "", err);
+	return NULL;
+}
+
+const char *platform_parse_fdt(struct platform *p, const void *fdt, size_t max_size)
+{
+	const char *err = check_header(fdt, max_size);
+
+	memset(p, 0, sizeof(*p));
+	if (err)
+		return err;
+	p->fdt = pa_init((uintptr_t)fdt);
+	p->fdt_size = fdt_totalsize(fdt);
+	copy_str(p->model, sizeof(p->model), fdt, 0, "model");
+	copy_str(p->compatible, sizeof(p->compatible), fdt, 0, "compatible");
+	parse_psci(p, fdt);
+	if ((err = parse_memory(p, fdt)) || (err = parse_reserved(p, fdt)) ||
+	    (err = parse_uart(p, fdt)) || (err = parse_gic(p, fdt)) ||
+	    (err = parse_timer(p, fdt)) || (err = parse_cpus(p, fdt)) ||
+	    (err = parse_chosen(p, fdt)))
+		return err;
+	return NULL;
+}
+
+uint64_t platform_ram_size(const struct platform *p)
+{
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < p->nram; i++)
+		total += pa_range_size(p->ram[i]);
+	return total;
+}
