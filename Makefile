@@ -94,10 +94,13 @@ debug: $(B)/skiff.bin
 	gdb-multiarch -q $(B)/skiff.elf -ex 'target remote :1234' -ex 'break panic_at'; \
 	kill %1 2>/dev/null || true
 
-# ---- Tests (what CI runs) ----
-test: test-qemu
+# ---- Feature fragments (each owns its targets; `test` depends on their test targets) ----
+include $(wildcard mk/*.mk)
 
-test-qemu: $(B)/skiff.bin
+# ---- Tests (what CI runs) ----
+test: $(TEST_DEPS) test-qemu
+
+test-qemu: $(B)/skiff.bin $(QEMU_TEST_DEPS)
 	cd tests/qemu && $(PYTEST) -q
 
 clean:
