@@ -135,8 +135,6 @@ void arch_mm_tlb_invalidate_all(enum mm_stage stage, uint16_t vmid)
 	isb();
 }
 
-void arch_dcache_invalidate_all_early(void);
-
 /* TCR_EL2 (D13.2.123), E2H=0: T0SZ=16 (48-bit), WB-cacheable inner-shareable walks, 4 KiB. */
 static uint64_t tcr_value(void)
 {
@@ -149,7 +147,6 @@ static uint64_t tcr_value(void)
 
 void arch_mm_enable(paddr_t root)
 {
-	arch_dcache_invalidate_all_early();
 	__asm__ volatile("ic iallu" ::: "memory");
 	write_mair_el2(MAIR_VALUE);
 	write_tcr_el2(tcr_value());

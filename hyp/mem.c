@@ -56,6 +56,26 @@ static bool map_devices(const struct platform *p)
 	       map_device(g->hyp, 0x2000) && map_device(g->vcpu, 0x2000);
 }
 
+static void invalidate_table(paddr_t table, void *ctx)
+{
+	(void)ctx;
+	arch_dcache_invalidate(va_init((uintptr_t)pa_addr(table)), PAGE_SIZE);
+}
+
+/*
+ * Everything written so far went to memory uncached (MMU off). Lines for those addresses that a
+ * loader left in the caches are stale and would hide our writes once caching is on, so they are
+ * invalidated: the image (data, bss, stack), the frame bitmaps and the page tables.
+ */
+static void invalidate_early_writes(const struct image_layout *img)
+{
+	arch_dcache_invalidate(va_init((uintptr_t)pa_addr(img->data.begin)),
+			       pa_range_size(img->data));
+	arch_dcache_invalidate(va_init((uintptr_t)pa_addr(frames.meta.begin)),
+			       pa_range_size(frames.meta));
+	pgtable_for_each_table(&el2_pt, invalidate_table, NULL);
+}
+
 const char *mem_init_mmu(const struct platform *p)
 {
 	struct image_layout img = arch_image_layout();
@@ -67,6 +87,7 @@ const char *mem_init_mmu(const struct platform *p)
 	     map_devices(p);
 	if (!ok)
 		return "out of memory building the EL2 page tables";
+	invalidate_early_writes(&img);
 	arch_mm_enable(el2_pt.root);
 	return NULL;
 }

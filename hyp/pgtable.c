@@ -215,3 +215,19 @@ bool pgtable_lookup(const struct pgtable *pt, uint64_t in, paddr_t *pa, mm_mode_
 	}
 	return false;
 }
+
+static void walk_tables(paddr_t table, unsigned level, void (*fn)(paddr_t, void *), void *ctx)
+{
+	const pte_t *t = table_of(table);
+
+	fn(table, ctx);
+	for (unsigned i = 0; level < MM_LEVELS - 1 && i < MM_ENTRIES; i++)
+		if (arch_mm_pte_is_table(t[i], level))
+			walk_tables(arch_mm_pte_addr(t[i]), level + 1, fn, ctx);
+}
+
+void pgtable_for_each_table(const struct pgtable *pt, void (*fn)(paddr_t table, void *ctx),
+			    void *ctx)
+{
+	walk_tables(pt->root, pt->root_level, fn, ctx);
+}

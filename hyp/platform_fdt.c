@@ -46,11 +46,96 @@ static uint64_t read_cells(const fdt32_t *p, int n)
 	return v;
 }
 
-/** Translates a bus address of @node's children up to the root through "ranges" (DT spec 2.3.8). */
-static bool translate(const void *fdt, int node, uint64_t *addr)
+/*
+ * One walk over the tree records the first node carrying each compatible string we look for and
+ * every memory node: libfdt's by-compatible search walks the whole tree per call, and boot time
+ * is measured in instructions.
+ */
+static const char *const known_compatible[] = {
+	"arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic", "arm,armv8-timer",
+	"arm,armv7-timer", "arm,psci-1.0", "arm,psci-0.2", "arm,psci", "arm,pl011",
+};
+
+#define SCAN_MAX_NODES 1024
+
+struct scan {
+	int node_of[ARRAY_SIZE(known_compatible)];
+	int mem[PLATFORM_MAX_RAM + 1];
+	unsigned nmem;
+	/* Every node's offset (ascending) and its parent's: fdt_parent_offset rescans the tree. */
+	unsigned nnodes;
+	int off[SCAN_MAX_NODES];
+	int parent[SCAN_MAX_NODES];
+};
+
+static int parent_of(const struct scan *sc, int node)
 {
-	for (int bus = node; bus > 0; bus = fdt_parent_offset(fdt, bus)) {
-		int parent = fdt_parent_offset(fdt, bus), len;
+	unsigned lo = 0, hi = sc->nnodes;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (sc->off[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sc->nnodes && sc->off[lo] == node ? sc->parent[lo] : -FDT_ERR_NOTFOUND;
+}
+
+static void scan_compatible(struct scan *sc, const char *list, int len, int node)
+{
+	for (int off = 0; off < len;) {
+		const char *c = list + off;
+		size_t n = strnlen(c, (size_t)(len - off));
+		for (size_t i = 0; i < ARRAY_SIZE(known_compatible); i++)
+			if (sc->node_of[i] < 0 && strcmp(known_compatible[i], c) == 0)
+				sc->node_of[i] = node;
+		off += (int)n + 1;
+	}
+}
+
+static const char *scan_tree(struct scan *sc, const void *fdt)
+{
+	int node = 0, depth = 0, len, stack[16] = { -1 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sc->node_of); i++)
+		sc->node_of[i] = -FDT_ERR_NOTFOUND;
+	sc->nmem = sc->nnodes = 0;
+	/* fdt_next_node leaves depth < 0 after the root's end; a negative offset is an error. */
+	for (; node >= 0 && depth >= 0; node = fdt_next_node(fdt, node, &depth)) {
+		const char *v;
+		if (depth >= (int)ARRAY_SIZE(stack) - 1 || sc->nnodes == SCAN_MAX_NODES)
+			return "DTB is too deep or has too many nodes";
+		stack[depth + 1] = node;
+		sc->off[sc->nnodes] = node;
+		sc->parent[sc->nnodes++] = stack[depth];
+		v = fdt_getprop(fdt, node, "compatible", &len);
+		if (v && len > 0)
+			scan_compatible(sc, v, len, node);
+		v = fdt_getprop(fdt, node, "device_type", &len);
+		if (v && len == sizeof("memory") && memcmp(v, "memory", sizeof("memory")) == 0) {
+			if (sc->nmem == ARRAY_SIZE(sc->mem))
+				return "DTB has too many memory nodes";
+			sc->mem[sc->nmem++] = node;
+		}
+	}
+	return node >= 0 || node == -FDT_ERR_NOTFOUND ? NULL : "DTB structure ends unexpectedly";
+}
+
+static int find_compatible(const struct scan *sc, const char *const *list)
+{
+	for (; *list; list++)
+		for (size_t i = 0; i < ARRAY_SIZE(known_compatible); i++)
+			if (sc->node_of[i] >= 0 && strcmp(known_compatible[i], *list) == 0)
+				return sc->node_of[i];
+	return -FDT_ERR_NOTFOUND;
+}
+
+/** Translates a bus address of @node's children up to the root through "ranges" (DT spec 2.3.8). */
+static bool translate(const void *fdt, const struct scan *sc, int node, uint64_t *addr)
+{
+	for (int bus = node; bus > 0; bus = parent_of(sc, bus)) {
+		int parent = parent_of(sc, bus), len;
 		const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
 		struct cells c = node_cells(fdt, bus), pc;
 		int entry;
@@ -81,9 +166,10 @@ static bool translate(const void *fdt, int node, uint64_t *addr)
 }
 
 /** Reads entry @idx of @node's "reg" in CPU physical addresses. */
-static bool reg_at(const void *fdt, int node, int idx, uint64_t *base, uint64_t *size)
+static bool reg_at(const void *fdt, const struct scan *sc, int node, int idx, uint64_t *base,
+		   uint64_t *size)
 {
-	int parent = fdt_parent_offset(fdt, node), len;
+	int parent = parent_of(sc, node), len;
 	struct cells c;
 	const fdt32_t *reg;
 	int entry;
@@ -99,7 +185,7 @@ static bool reg_at(const void *fdt, int node, int idx, uint64_t *base, uint64_t 
 		return false;
 	*base = read_cells(reg + idx * (entry / 4), c.addr);
 	*size = c.size ? read_cells(reg + idx * (entry / 4) + c.addr, c.size) : 0;
-	return translate(fdt, parent, base);
+	return translate(fdt, sc, parent, base);
 }
 
 static void copy_str(char *dst, size_t size, const void *fdt, int node, const char *prop)
@@ -112,14 +198,13 @@ static void copy_str(char *dst, size_t size, const void *fdt, int node, const ch
 		snprintf(dst, size, "%.*s", (int)strnlen(s, (size_t)len), s);
 }
 
-static const char *parse_memory(struct platform *p, const void *fdt)
+
+static const char *parse_memory(struct platform *p, const void *fdt, const struct scan *sc)
 {
-	int node = -1;
 	uint64_t base, size;
 
-	while ((node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
-						     sizeof("memory"))) >= 0) {
-		for (int i = 0; reg_at(fdt, node, i, &base, &size); i++) {
+	for (unsigned m = 0; m < sc->nmem; m++) {
+		for (int i = 0; reg_at(fdt, sc, sc->mem[m], i, &base, &size); i++) {
 			if (!size)
 				continue;
 			if (p->nram == PLATFORM_MAX_RAM)
@@ -145,7 +230,7 @@ static const char *add_reserved(struct platform *p, uint64_t base, uint64_t size
 }
 
 /* /memreserve/ entries and /reserved-memory children (DT spec 3.5 and 5.3). */
-static const char *parse_reserved(struct platform *p, const void *fdt)
+static const char *parse_reserved(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	const char *err = NULL;
 	uint64_t base, size;
@@ -157,23 +242,15 @@ static const char *parse_reserved(struct platform *p, const void *fdt)
 	rm = fdt_path_offset(fdt, "/reserved-memory");
 	if (rm >= 0)
 		fdt_for_each_subnode(child, fdt, rm)
-			for (int i = 0; !err && reg_at(fdt, child, i, &base, &size); i++)
+			for (int i = 0; !err && reg_at(fdt, sc, child, i, &base, &size); i++)
 				err = add_reserved(p, base, size);
 	return err;
 }
 
-static int find_compatible(const void *fdt, const char *const *list)
-{
-	for (; *list; list++) {
-		int node = fdt_node_offset_by_compatible(fdt, -1, *list);
-		if (node >= 0)
-			return node;
-	}
-	return -FDT_ERR_NOTFOUND;
-}
+
 
 /* The console UART: /chosen/stdout-path (an alias or a path, options after ':'), else any PL011. */
-static int stdout_node(const void *fdt)
+static int stdout_node(const void *fdt, const struct scan *sc)
 {
 	static const char *const uarts[] = { "arm,pl011", NULL };
 	int chosen = fdt_path_offset(fdt, "/chosen"), len, node;
@@ -186,16 +263,16 @@ static int stdout_node(const void *fdt)
 		if (node >= 0)
 			return node;
 	}
-	return find_compatible(fdt, uarts);
+	return find_compatible(sc, uarts);
 }
 
-static const char *parse_uart(struct platform *p, const void *fdt)
+static const char *parse_uart(struct platform *p, const void *fdt, const struct scan *sc)
 {
-	int node = stdout_node(fdt);
+	int node = stdout_node(fdt, sc);
 
 	if (node < 0)
 		return "DTB names no console UART (no /chosen/stdout-path and no PL011)";
-	if (!reg_at(fdt, node, 0, &p->uart.base.pa, &p->uart.size))
+	if (!reg_at(fdt, sc, node, 0, &p->uart.base.pa, &p->uart.size))
 		return "console UART node has no usable \"reg\"";
 	copy_str(p->uart.compatible, sizeof(p->uart.compatible), fdt, node, "compatible");
 	return NULL;
@@ -209,35 +286,35 @@ static uint32_t gic_intid(const fdt32_t *spec)
 	return type == 1 ? num + 16 : num + 32;
 }
 
-static const char *parse_gic(struct platform *p, const void *fdt)
+static const char *parse_gic(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	static const char *const v3[] = { "arm,gic-v3", NULL };
 	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic",
 					   NULL };
 	struct platform_gic *g = &p->gic;
-	int node = find_compatible(fdt, v3), len;
+	int node = find_compatible(sc, v3), len;
 	uint64_t unused;
 	const fdt32_t *irq;
 
 	g->kind = IRQCHIP_GICV3;
 	if (node < 0) {
-		node = find_compatible(fdt, v2);
+		node = find_compatible(sc, v2);
 		g->kind = IRQCHIP_GICV2;
 	}
 	if (node < 0) {
 		g->kind = IRQCHIP_NONE;
 		return NULL; /* boards without a GIC (Pi 3) are described by their board data */
 	}
-	if (!reg_at(fdt, node, 0, &g->dist.pa, &g->dist_size))
+	if (!reg_at(fdt, sc, node, 0, &g->dist.pa, &g->dist_size))
 		return "GIC node has no distributor \"reg\"";
 	if (g->kind == IRQCHIP_GICV3) {
-		if (!reg_at(fdt, node, 1, &g->redist.pa, &g->redist_size))
+		if (!reg_at(fdt, sc, node, 1, &g->redist.pa, &g->redist_size))
 			return "GICv3 node has no redistributor \"reg\"";
 	} else {
-		if (!reg_at(fdt, node, 1, &g->cpuif.pa, &unused))
+		if (!reg_at(fdt, sc, node, 1, &g->cpuif.pa, &unused))
 			return "GICv2 node has no CPU-interface \"reg\"";
-		reg_at(fdt, node, 2, &g->hyp.pa, &unused);
-		reg_at(fdt, node, 3, &g->vcpu.pa, &unused);
+		reg_at(fdt, sc, node, 2, &g->hyp.pa, &unused);
+		reg_at(fdt, sc, node, 3, &g->vcpu.pa, &unused);
 	}
 	irq = fdt_getprop(fdt, node, "interrupts", &len);
 	if (irq && len >= 12)
@@ -246,10 +323,10 @@ static const char *parse_gic(struct platform *p, const void *fdt)
 }
 
 /* arm,armv8-timer "interrupts": secure phys, non-secure phys, virtual, hyp phys (timer binding). */
-static const char *parse_timer(struct platform *p, const void *fdt)
+static const char *parse_timer(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	static const char *const t[] = { "arm,armv8-timer", "arm,armv7-timer", NULL };
-	int node = find_compatible(fdt, t), len;
+	int node = find_compatible(sc, t), len;
 	const fdt32_t *irq;
 
 	if (node < 0)
@@ -266,10 +343,10 @@ static const char *parse_timer(struct platform *p, const void *fdt)
 	return NULL;
 }
 
-static void parse_psci(struct platform *p, const void *fdt)
+static void parse_psci(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	static const char *const psci[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci", NULL };
-	int node = find_compatible(fdt, psci), len;
+	int node = find_compatible(sc, psci), len;
 	const char *m = node >= 0 ? fdt_getprop(fdt, node, "method", &len) : NULL;
 
 	p->psci = FW_CONDUIT_NONE;
@@ -303,7 +380,7 @@ static const char *parse_cpus(struct platform *p, const void *fdt)
 }
 
 /* /chosen: bootargs and boot modules (QEMU guest-loader, U-Boot: compatible "multiboot,module"). */
-static const char *parse_chosen(struct platform *p, const void *fdt)
+static const char *parse_chosen(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	int chosen = fdt_path_offset(fdt, "/chosen"), node;
 	uint64_t base, size;
@@ -319,7 +396,7 @@ static const char *parse_chosen(struct platform *p, const void *fdt)
 			continue;
 		if (p->nmodules == PLATFORM_MAX_MODULES)
 			return "DTB lists more than 16 boot modules";
-		if (!reg_at(fdt, node, 0, &base, &size) || base + size < base)
+		if (!reg_at(fdt, sc, node, 0, &base, &size) || base + size < base)
 			return "a /chosen module node has no usable \"reg\"";
 		m = &p->modules[p->nmodules++];
 		m->range = (struct pa_range){ pa_init(base), pa_init(base + size) };
@@ -348,6 +425,7 @@ static const char *check_header(const void *fdt, size_t max_size)
 
 const char *platform_parse_fdt(struct platform *p, const void *fdt, size_t max_size)
 {
+	static struct scan sc; /* 8 KiB: too big for the boot stack; boot is single-threaded */
 	const char *err = check_header(fdt, max_size);
 
 	memset(p, 0, sizeof(*p));
@@ -357,11 +435,13 @@ const char *platform_parse_fdt(struct platform *p, const void *fdt, size_t max_s
 	p->fdt_size = fdt_totalsize(fdt);
 	copy_str(p->model, sizeof(p->model), fdt, 0, "model");
 	copy_str(p->compatible, sizeof(p->compatible), fdt, 0, "compatible");
-	parse_psci(p, fdt);
-	if ((err = parse_memory(p, fdt)) || (err = parse_reserved(p, fdt)) ||
-	    (err = parse_uart(p, fdt)) || (err = parse_gic(p, fdt)) ||
-	    (err = parse_timer(p, fdt)) || (err = parse_cpus(p, fdt)) ||
-	    (err = parse_chosen(p, fdt)))
+	if ((err = scan_tree(&sc, fdt)))
+		return err;
+	parse_psci(p, fdt, &sc);
+	if ((err = parse_memory(p, fdt, &sc)) || (err = parse_reserved(p, fdt, &sc)) ||
+	    (err = parse_uart(p, fdt, &sc)) || (err = parse_gic(p, fdt, &sc)) ||
+	    (err = parse_timer(p, fdt, &sc)) || (err = parse_cpus(p, fdt)) ||
+	    (err = parse_chosen(p, fdt, &sc)))
 		return err;
 	return NULL;
 }

@@ -1,15 +1,23 @@
 /**
- * Freestanding implementations of the string functions in <skiff/string.h>. Byte-wise on purpose:
- * they run before the MMU is on, where every access is Device memory and must be aligned.
+ * Freestanding implementations of the string functions in <skiff/string.h>. They run before the
+ * MMU is on too, where every access is Device memory and must be aligned: word accesses only
+ * when the addresses are 8-byte aligned, bytes otherwise.
  */
 #include <skiff/string.h>
 #include <skiff/types.h>
+
+/* A word that may alias any object, as memcpy and memset must. */
+typedef uint64_t __attribute__((may_alias)) word_t;
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(word_t *)d = *(const word_t *)s;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -30,7 +38,12 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	uint64_t word = 0x0101010101010101ULL * (unsigned char)c;
 
+	for (; n && ((uintptr_t)d & 7); n--)
+		*d++ = (unsigned char)c;
+	for (; n >= 8; n -= 8, d += 8)
+		*(word_t *)d = word;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;
