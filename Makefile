@@ -88,11 +88,15 @@ QEMU_RUN := $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot
 run: $(B)/skiff.bin
 	$(QEMU_RUN) -kernel $(B)/skiff.bin
 
+# QEMU halted at reset with a gdbstub; gdb-multiarch attached with the ELF's symbols. The serial
+# console goes to $(B)/console.log (gdb owns the terminal): `tail -f` it from another terminal.
+GDB_PORT ?= 1234
 debug: $(B)/skiff.bin
-	@echo "QEMU waits for gdb on tcp::1234; gdb-multiarch attaches to $(B)/skiff.elf"
-	$(QEMU_RUN) -kernel $(B)/skiff.bin -S -gdb tcp::1234 & \
-	gdb-multiarch -q $(B)/skiff.elf -ex 'target remote :1234' -ex 'break panic_at'; \
-	kill %1 2>/dev/null || true
+	@echo "skiff: QEMU halted, gdbstub on tcp::$(GDB_PORT); console in $(B)/console.log"
+	@$(QEMU) $(QEMU_MACHINE) -display none -monitor none -serial file:$(B)/console.log \
+		-no-reboot -kernel $(B)/skiff.bin -S -gdb tcp:127.0.0.1:$(GDB_PORT) & \
+	qemu=$$!; gdb-multiarch -q $(B)/skiff.elf -ex 'target remote 127.0.0.1:$(GDB_PORT)' \
+		-ex 'break panic_at'; kill $$qemu 2>/dev/null || true
 
 # ---- Feature fragments (each owns its targets; `test` depends on their test targets) ----
 include $(wildcard mk/*.mk)
