@@ -6,6 +6,7 @@ bootdelay=0. The disk and flash images come from mk/uboot.mk (`make test` builds
 """
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -56,18 +57,27 @@ def test_uboot_boots_fit_from_disk(qemu, uboot_images):
     assert elapsed < 8, f"U-Boot took {elapsed:.1f} s to reach Skiff's boot: done"
 
 
-def corrupt_copy(itb, payload, out):
-    """Writes @itb to @out with one byte flipped in the middle of the embedded @payload."""
+def corrupt_copy(itb, out):
+    """Writes @itb to @out with one byte flipped in the middle of the embedded arm64 Image.
+
+    The Image is found by its header magic "ARM\\x64" at offset 56 (Linux
+    Documentation/arch/arm64/booting.rst); the FIT keeps it as the value of a "data" property,
+    so the flattened-tree property header before it (token 3, length, name offset; DT spec
+    5.4.1) gives its length.
+    """
     data = bytearray(itb.read_bytes())
-    at = data.find(payload.read_bytes())
-    assert at >= 0, f"{payload} is not embedded in {itb}"
-    data[at + len(payload.read_bytes()) // 2] ^= 0x01
+    magic = data.find(b"ARM\x64")
+    assert magic >= 56, f"no arm64 Image in {itb}"
+    start = magic - 56
+    token, length, _ = struct.unpack(">III", data[start - 12:start])
+    assert token == 3 and 64 < length <= len(data) - start, f"Image in {itb} is not a property"
+    data[start + length // 2] ^= 0x01
     out.write_bytes(data)
 
 
 def test_uboot_refuses_fit_with_bad_hash(qemu, uboot_images, tmp_path):
     shutil.copy(UB / "boot.scr", tmp_path / "boot.scr")
-    corrupt_copy(UB / "skiff.itb", BUILD / "skiff.bin", tmp_path / "skiff.itb")
+    corrupt_copy(UB / "skiff.itb", tmp_path / "skiff.itb")
     disk = tmp_path / "disk.img"
     subprocess.run([sys.executable, str(ROOT / "tools" / "mkdisk.py"), str(disk),
                     str(tmp_path / "boot.scr"), str(tmp_path / "skiff.itb")], check=True)
