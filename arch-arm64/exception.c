@@ -40,9 +40,9 @@ static const char *vector_name(unsigned kind)
 	static const char *const from[] = { "EL2 with SP_EL0", "EL2", "lower EL (AArch64)",
 					    "lower EL (AArch32)" };
 	static const char *const type[] = { "synchronous", "IRQ", "FIQ", "SError" };
-	static char buf[48];
+	static char buf[64];
 
-	snprintf(buf, sizeof(buf), "%s from %s", type[kind & 3], from[(kind >> 2) & 3]);
+	snprintf(buf, sizeof(buf), "%s exception from %s", type[kind & 3], from[(kind >> 2) & 3]);
 	return buf;
 }
 
@@ -103,7 +103,7 @@ void arch_exception_unexpected(struct exc_frame *f, unsigned kind)
 {
 	unsigned ec = (f->esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
 
-	kprintf("\n*** Skiff EL2 crash: %s exception, %s\n", vector_name(kind), ec_name(ec));
+	kprintf("\n*** Skiff EL2 crash: %s, %s\n", vector_name(kind), ec_name(ec));
 	kprintf("  ESR_EL2 0x%08lx (EC 0x%02x, IL %u, ISS 0x%07lx)  FAR_EL2 0x%lx\n", f->esr, ec,
 		(unsigned)((f->esr >> 25) & 1), f->esr & ESR_ISS_MASK, f->far);
 	if (ec == 0x20 || ec == 0x21 || ec == 0x24 || ec == 0x25)

@@ -10,6 +10,7 @@
 #include <skiff/mem.h>
 #include <skiff/panic.h>
 #include <skiff/psci.h>
+#include <skiff/selftest.h>
 #include <skiff/string.h>
 #include <skiff/timer.h>
 #include <skiff/uart.h>
@@ -140,6 +141,7 @@ void boot_main(void *fdt)
 	check("timer", timer_init(&plat));
 	timer_start_tick();
 	boot_report();
+	selftest_run(plat.bootargs);
 	kprintf("boot: done in %lu us\n", timer_ticks_to_us(arch_counter_now()));
 	idle();
 }

@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""Deterministic measurements of Skiff (`make bench`).
+
+Every timed figure comes from one QEMU line with `-icount shift=0,sleep=off`: one guest instruction
+is exactly 1 ns of virtual time and the counter cannot see wall-clock time, so a figure is
+identical from run to run on any host (docs: /work/shared/FACTS.md, "Deterministic timing"). Times
+are therefore *virtual* microseconds. Static figures (image size) are read from build outputs.
+
+A benchmark is one entry in BENCHES: a name, a unit, a target (None: no target, just recorded) and
+how to get the value, either a regex over the console of a QEMU run or a function of the build.
+Several entries may share a run; each distinct run boots QEMU once. To add a guest benchmark
+(hypercall cost, ...), add a Run that boots the guest and an entry whose regex reads the figure
+the guest prints.
+
+Output: a table on stdout and build/bench/results.json as
+    {"<name>": {"value": N, "unit": "...", "target": N or null}, ...}
+Exit status 1 when a figure could not be measured; being over target is reported, not an error
+(timing is never asserted by tests).
+
+Run with Debian's /usr/bin/python3 (no third-party modules are needed).
+"""
+import argparse
+import dataclasses
+import json
+import os
+import pathlib
+import re
+import select
+import shlex
+import subprocess
+import sys
+import time
+from typing import Callable, Optional
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# The deterministic machine: the same for every timed benchmark, so figures compare.
+BENCH_MACHINE = ("-M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 1 "
+                 "-icount shift=0,sleep=off -m 1G")
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One QEMU boot. It ends when every pattern read from it has matched, when `stop` matches
+    (the guest finished or crashed), when QEMU exits, or after `timeout` wall-clock seconds."""
+    key: str
+    args: str  # after the machine line; {bin}/{elf} expand to the built image paths
+    stop: str = r"PANIC|Skiff EL2 crash|skiff: stopping the machine"
+    timeout: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Bench:
+    name: str
+    unit: str
+    target: Optional[float]
+    run: Optional[str] = None  # key of a Run whose console holds the figure ...
+    pattern: Optional[str] = None  # ... as group 1 of this regex
+    measure: Optional[Callable[["Context"], float]] = None  # or computed from the build
+
+
+@dataclasses.dataclass
+class Context:
+    qemu: str
+    build: pathlib.Path
+    timeout_scale: float = 1.0
+
+
+def image_size(ctx):
+    return (ctx.build / "skiff.bin").stat().st_size
+
+
+RUNS = [
+    Run("boot", "-kernel {bin}"),
+]
+
+BENCHES = [
+    # Hypervisor start: reset to the end of boot_main's steps (CNTPCT since reset, so QEMU's
+    # own boot stub is included; it is a handful of instructions).
+    Bench("boot_time", "us", 2000, run="boot", pattern=r"boot: done in (\d+) us"),
+    Bench("image_size", "bytes", None, measure=image_size),
+]
+
+
+def qemu_command(ctx, run):
+    args = run.args.format(bin=ctx.build / "skiff.bin", elf=ctx.build / "skiff.elf")
+    return f"{ctx.qemu} {BENCH_MACHINE} -nographic -no-reboot {args}"
+
+
+def run_qemu(ctx, run, patterns):
+    """Boots QEMU for `run` and returns its console output, read until every regex in `patterns`
+    has matched or the run stops; QEMU is killed either way."""
+    cmd = qemu_command(ctx, run)
+    proc = subprocess.Popen(shlex.split(cmd), cwd=str(ROOT), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = b""
+    deadline = time.monotonic() + run.timeout * ctx.timeout_scale
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break  # QEMU exited
+                out += chunk
+            text = out.decode("utf-8", "replace")
+            if all(re.search(p, text) for p in patterns) or re.search(run.stop, text):
+                break
+        else:
+            out += f"\n[bench: run '{run.key}' timed out after {run.timeout}s]\n".encode()
+    finally:
+        proc.kill()
+        proc.wait()
+    return out.decode("utf-8", "replace")
+
+
+def parse(bench, console):
+    """The figure `bench` reads from a run's console, or None when the console lacks it."""
+    m = re.search(bench.pattern, console)
+    return int(m.group(1)) if m else None
+
+
+def measure_all(ctx, benches, runs):
+    """Returns ({name: value or None}, {run key: console}) for `benches`, one boot per run."""
+    by_key = {r.key: r for r in runs}
+    consoles = {}
+    for key in dict.fromkeys(b.run for b in benches if b.run):
+        patterns = [b.pattern for b in benches if b.run == key]
+        consoles[key] = run_qemu(ctx, by_key[key], patterns)
+    values = {}
+    for b in benches:
+        values[b.name] = b.measure(ctx) if b.measure else parse(b, consoles[b.run])
+    return values, consoles
+
+
+def results_json(benches, values):
+    return {b.name: {"value": values[b.name], "unit": b.unit, "target": b.target}
+            for b in benches}
+
+
+def status(value, target):
+    if value is None:
+        return "NOT MEASURED"
+    if target is None:
+        return "-"
+    return "ok" if value <= target else "OVER TARGET"
+
+
+def table(results):
+    rows = [("benchmark", "value", "unit", "target", "status")]
+    for name, r in results.items():
+        rows.append((name, "-" if r["value"] is None else f"{r['value']:,}", r["unit"],
+                     "-" if r["target"] is None else f"{r['target']:,}",
+                     status(r["value"], r["target"])))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.rjust(w) if i in (1, 3) else c.ljust(w)
+                       for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--board", default=os.environ.get("BOARD", "qemu-virt"))
+    ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-aarch64"))
+    ap.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
+    ap.add_argument("--only", action="append", metavar="NAME", help="run only these benchmarks")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="measure N times and fail if any figure differs (determinism check)")
+    ap.add_argument("--console", action="store_true", help="print each run's console")
+    args = ap.parse_args(argv)
+
+    ctx = Context(qemu=args.qemu, build=ROOT / "build" / args.board)
+    benches = [b for b in BENCHES if not args.only or b.name in args.only]
+    if not benches:
+        ap.error(f"no benchmark named {args.only}; known: {[b.name for b in BENCHES]}")
+
+    rounds = []
+    for _ in range(args.repeat):
+        values, consoles = measure_all(ctx, benches, RUNS)
+        rounds.append(values)
+        if args.console:
+            for key, text in consoles.items():
+                print(f"---- console of run '{key}' ----\n{text}")
+    results = results_json(benches, rounds[0])
+    print(table(results))
+
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"bench: wrote {out}")
+
+    failed = [n for n, r in results.items() if r["value"] is None]
+    if failed:
+        print(f"bench: not measured: {', '.join(failed)} (rerun with --console)", file=sys.stderr)
+    varying = [n for n in results if len({v[n] for v in rounds}) > 1]
+    if varying:
+        for n in varying:
+            print(f"bench: {n} is not deterministic: {[v[n] for v in rounds]}", file=sys.stderr)
+    elif args.repeat > 1:
+        print(f"bench: all figures identical over {args.repeat} runs")
+    return 1 if failed or varying else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
