@@ -1,0 +1,38 @@
+/*
+ * Guest entry. Skiff enters at EL1h with the MMU off, DAIF masked and x0 = IPA of struct
+ * skiff_start_info in the last page of RAM (include/skiff-abi/hypercall.h). The stack grows down
+ * from that page. Only what C cannot do goes here; pv_arch_start() (arch/mmu.c) does the rest.
+ */
+
+/* CPACR_EL1.FPEN, bits [21:20] (ARM ARM D13.2): 0b11, FP/SIMD not trapped at EL1 or EL0. */
+#define CPACR_FPEN_ALL (3 << 20)
+#define PAGE_MASK 0xfff
+
+	.section .text.entry, "ax"
+	.global _start
+_start:
+	mov	x19, x0
+	and	x1, x0, #~PAGE_MASK
+	mov	sp, x1
+
+	/* bss: both ends are 16-byte aligned (pv-guest.ld), so aligned stores suit Device memory. */
+	adrp	x1, __bss_start
+	add	x1, x1, :lo12:__bss_start
+	adrp	x2, __bss_end
+	add	x2, x2, :lo12:__bss_end
+1:	cmp	x1, x2
+	b.hs	2f
+	stp	xzr, xzr, [x1], #16
+	b	1b
+
+2:	adrp	x1, pv_vectors
+	add	x1, x1, :lo12:pv_vectors
+	msr	vbar_el1, x1
+	mov	x1, #CPACR_FPEN_ALL
+	msr	cpacr_el1, x1
+	isb
+	msr	daifclr, #4		/* SError: a virtual SError injected by Skiff gets reported */
+
+	mov	x0, x19
+	bl	pv_arch_start
+	b	.

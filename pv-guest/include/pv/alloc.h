@@ -1,0 +1,24 @@
+/**
+ * A simple allocator: first fit over a list of freed blocks, else bump allocation. Blocks are
+ * 16-byte aligned; freed blocks are reused (split when much larger) but never merged. The heap is
+ * the RAM between the end of the image and the stack. Safe to call from event handlers.
+ */
+#ifndef PV_ALLOC_H
+#define PV_ALLOC_H
+
+/** Hands [start, end) to the allocator (start-up does this). */
+void pv_heap_init(void *start, void *end);
+
+/** `size` bytes, or NULL when the heap is exhausted. */
+void *pv_malloc(unsigned long size);
+
+/** `n * size` zeroed bytes, or NULL (also on overflow). */
+void *pv_calloc(unsigned long n, unsigned long size);
+
+/** Returns a block from pv_malloc/pv_calloc; NULL is ignored; a bad pointer panics. */
+void pv_free(void *p);
+
+/** Bytes never yet handed out (not counting freed blocks). */
+unsigned long pv_heap_untouched(void);
+
+#endif

@@ -1,0 +1,94 @@
+/**
+ * Events (pv/event.h). `enabled` mirrors the hypervisor's mask (bit set = unmasked): the upcall
+ * acknowledges only unmasked ports, so a masked port stays pending until it is unmasked.
+ */
+#include <pv/event.h>
+#include <pv/hvc.h>
+#include <pv/irq.h>
+
+static pv_event_fn handlers[SKIFF_EV_PORTS];
+static unsigned long enabled;
+static volatile unsigned long upcalls;
+
+static unsigned long set_mask(unsigned long mask, unsigned long unmask)
+{
+	unsigned long flags = pv_irq_save();
+	unsigned long m = (unsigned long)pv_call(SKIFF_HVC_EVENT_MASK, mask, unmask);
+
+	enabled = ~m;
+	pv_irq_restore(flags);
+	return m;
+}
+
+void pv_event_init(void)
+{
+	set_mask(~0UL, 0);
+}
+
+unsigned long pv_event_mask(unsigned long ports)
+{
+	return set_mask(ports, 0);
+}
+
+unsigned long pv_event_unmask(unsigned long ports)
+{
+	return set_mask(0, ports);
+}
+
+long pv_event_handler(unsigned int port, pv_event_fn fn)
+{
+	if (port >= SKIFF_EV_PORTS)
+		return SKIFF_E_INVAL;
+	handlers[port] = fn;
+	if (fn)
+		pv_event_unmask(1UL << port);
+	else
+		pv_event_mask(1UL << port);
+	return 0;
+}
+
+void pv_event_dispatch(void)
+{
+	/* x0 of EVENT_ACK is a port set, never an error, when every port named is valid. */
+	unsigned long pending = (unsigned long)pv_call(SKIFF_HVC_EVENT_ACK, enabled, 0);
+
+	for (; pending; pending &= pending - 1) {
+		unsigned int port = (unsigned int)__builtin_ctzl(pending);
+
+		if (handlers[port])
+			handlers[port](port);
+	}
+	upcalls++;
+}
+
+unsigned long pv_event_count(void)
+{
+	return upcalls;
+}
+
+/*
+ * PSTATE.I is masked between the check and the BLOCK, so an event arriving in between stays
+ * pending in the hypervisor and BLOCK returns at once; unmasking then takes the upcall.
+ */
+void pv_wait_event(void)
+{
+	unsigned long seen = upcalls;
+	unsigned long flags = pv_irq_save();
+
+	while (upcalls == seen) {
+		pv_call(SKIFF_HVC_BLOCK, 0, 0);
+		pv_irq_enable();
+		pv_irq_disable();
+	}
+	pv_irq_restore(flags);
+}
+
+long pv_event_send(unsigned int vm, unsigned int port)
+{
+	return pv_call(SKIFF_HVC_EVENT_SEND, vm, port);
+}
+
+long pv_event_bind(unsigned int port, unsigned int vm)
+{
+	return pv_call(SKIFF_HVC_EVENT_BIND, port, vm);
+}
