@@ -26,10 +26,10 @@ OBJS := $(patsubst %,$(B)/obj/%.o,$(SRCS))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HYP_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
-	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align -fpie \
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align -mno-outline-atomics -fpie \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
-	-Ihyp/include -Iarch-arm64/include -I$(FDT_DIR)/include -MMD -MP
+	-Ihyp/include -Iinclude -Iarch-arm64/include -I$(FDT_DIR)/include -MMD -MP
 ASFLAGS := -g -D__ASSEMBLER__ -Ihyp/include -Iarch-arm64/include \
 	-DSKIFF_LINK_ADDR_VALUE=$(BOARD_LINK_ADDR) -MMD -MP
 LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none \
@@ -44,12 +44,12 @@ $(SETUP): tools/setup.sh
 	bash tools/setup.sh
 	@mkdir -p $(@D) && touch $@
 
-$(B)/obj/%.c.o: %.c | $(SETUP)
+$(B)/obj/%.c.o: %.c Makefile | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(HYP_CFLAGS) -c $< -o $@
 
-$(B)/obj/%.S.o: %.S | $(SETUP)
+$(B)/obj/%.S.o: %.S Makefile | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	@$(CC) $(ASFLAGS) -c $< -o $@

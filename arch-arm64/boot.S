@@ -103,4 +103,5 @@ common_entry:
 	.global	boot_stack
 boot_stack:
 	.space	16384
+	.global	boot_stack_top
 boot_stack_top:

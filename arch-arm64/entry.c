@@ -32,7 +32,7 @@ static void el2_setup(void)
 	write_hcr_el2(HCR_EL2_RW | HCR_EL2_IMO | HCR_EL2_FMO | HCR_EL2_AMO);
 	/* Do not trap FP/SIMD at EL2: libfdt (built by Debian for generic arm64) uses SIMD. */
 	write_cptr_el2(CPTR_EL2_RES1);
-	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_cnthctl_el2(CNTHCTL_EL1PCTEN); /* guests read the counter; CNTP_* traps */
 	write_cntvoff_el2(0);
 	write_cnthp_ctl_el2(0);
 	isb();

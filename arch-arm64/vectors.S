@@ -1,7 +1,7 @@
 /*
  * EL2 exception vectors (ARM ARM D1.10.2: 16 entries of 0x80 bytes, VBAR_EL2 2 KiB aligned).
  * Every entry saves a full struct exc_frame (include/arch/exception.h) and calls C.
- * Lower-EL entries (guests) arrive with the paravirtual-guest work; until then they are reported.
+ * Lower-EL (guest) entries are in guest_entry.S.
  */
 #include <arch/asm.h>
 #include <arch/exception.h>
@@ -82,10 +82,13 @@ arch_vectors:
 	unexpected (VEC_FROM_CUR_SPX + VEC_FIQ)
 	unexpected (VEC_FROM_CUR_SPX + VEC_SERROR)
 
-	unexpected (VEC_FROM_LOWER64 + VEC_SYNC)
-	unexpected (VEC_FROM_LOWER64 + VEC_IRQ)
+	.balign	0x80
+	b	guest_sync
+	.balign	0x80
+	b	guest_irq
 	unexpected (VEC_FROM_LOWER64 + VEC_FIQ)
-	unexpected (VEC_FROM_LOWER64 + VEC_SERROR)
+	.balign	0x80
+	b	guest_serror
 
 	unexpected (VEC_FROM_LOWER32 + VEC_SYNC)
 	unexpected (VEC_FROM_LOWER32 + VEC_IRQ)

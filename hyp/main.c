@@ -10,7 +10,12 @@
 #include <skiff/mem.h>
 #include <skiff/panic.h>
 #include <skiff/psci.h>
+#include <skiff/arch_vcpu.h>
+#include <skiff/sched.h>
 #include <skiff/selftest.h>
+#include <skiff/vcpu_trap.h>
+#include <skiff/vmconfig.h>
+#include <skiff/vmid.h>
 #include <skiff/string.h>
 #include <skiff/timer.h>
 #include <skiff/uart.h>
@@ -18,6 +23,7 @@
 #define FDT_MAX_SIZE (2 * 1024 * 1024) /* the arm64 boot protocol's DTB size limit */
 
 struct cpu cpus[PLATFORM_MAX_CPUS];
+extern struct vmid_space vmids;
 static struct platform plat;
 static struct uart console_uart;
 
@@ -42,7 +48,8 @@ static void early_console(void)
 		console_uart.drv->init(console_uart.base);
 		console_attach(&console_uart);
 	}
-	psci_set_conduit(board.fallback_psci);
+	/* Entered at EL3 there is no firmware above us to answer an SMC. */
+	psci_set_conduit(arch_boot_el() == 3 ? FW_CONDUIT_NONE : board.fallback_psci);
 	kprintf("\nSkiff %s hypervisor (board %s)\n", SKIFF_VERSION, board.name);
 }
 
@@ -71,7 +78,8 @@ static void platform_init(void *fdt)
 	if (!board_matches(&plat))
 		boot_fail("wrong device tree",
 			  "its root compatible does not match this board's build (BOARD=...)");
-	psci_set_conduit(plat.psci);
+	if (arch_boot_el() != 3)
+		psci_set_conduit(plat.psci);
 	console_uart.drv = uart_driver_find(plat.uart.compatible);
 	if (!console_uart.drv)
 		boot_fail("console", "no driver for the DTB's console UART");
@@ -113,8 +121,8 @@ static void boot_report(void)
 		psci_conduit() == FW_CONDUIT_SMC ? "SMC" : "HVC");
 }
 
-/* Idle until an interrupt, forever; the tick proves the timer and the GIC work. */
-static NORETURN void idle(void)
+/* Three ticks of the periodic timer prove the timer and the interrupt controller work. */
+static void timer_check(void)
 {
 	uint64_t t0 = arch_counter_now();
 
@@ -122,9 +130,19 @@ static NORETURN void idle(void)
 		arch_wait_for_interrupt();
 	kprintf("timer: EL2 physical timer ticking at %u Hz (3 ticks in %lu us)\n", TIMER_TICK_HZ,
 		timer_ticks_to_us(arch_counter_now() - t0));
-	kprintf("idle: no guests yet; Ctrl-A X leaves QEMU\n");
-	for (;;)
-		arch_wait_for_interrupt();
+	timer_stop_tick();
+}
+
+/* Starts the VMs the config module describes and runs them; with none, idles. */
+static NORETURN void run_guests(void)
+{
+	arch_virt_cpu_init();
+	vmid_space_init(&vmids, arch_vmid_count());
+	if (plat.timer.virt)
+		irq_register(plat.timer.virt, vcpu_vtimer_irq, NULL);
+	if (vmconfig_start_all(&plat) == 0)
+		kprintf("idle: no guests; Ctrl-A X leaves QEMU\n");
+	arch_vcpu_enter_first(sched_next(NULL));
 }
 
 void boot_main(void *fdt)
@@ -143,5 +161,6 @@ void boot_main(void *fdt)
 	boot_report();
 	selftest_run(plat.bootargs);
 	kprintf("boot: done in %lu us\n", timer_ticks_to_us(arch_counter_now()));
-	idle();
+	timer_check();
+	run_guests();
 }

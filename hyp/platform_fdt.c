@@ -37,6 +37,12 @@ static struct cells node_cells(const void *fdt, int node)
 	return c;
 }
 
+/* Cell counts a 64-bit address or size fits in (hostile DTBs give anything). */
+static bool cells_sane(struct cells c)
+{
+	return c.addr >= 1 && c.addr <= 2 && c.size >= 0 && c.size <= 2;
+}
+
 static uint64_t read_cells(const fdt32_t *p, int n)
 {
 	uint64_t v = 0;
@@ -131,6 +137,29 @@ static int find_compatible(const struct scan *sc, const char *const *list)
 	return -FDT_ERR_NOTFOUND;
 }
 
+/*
+ * Cell counts for @node's children, looked up through its ancestors when it has none, as Linux
+ * does (of_n_addr_cells): QEMU's guest-loader writes /chosen/module reg with the root's counts
+ * and gives /chosen none of its own.
+ */
+static struct cells inherited_cells(const void *fdt, const struct scan *sc, int node)
+{
+	struct cells c = { -1, -1 };
+	int len;
+
+	for (int n = node; n >= 0 && (c.addr < 0 || c.size < 0); n = parent_of(sc, n)) {
+		const fdt32_t *a = fdt_getprop(fdt, n, "#address-cells", &len);
+		if (c.addr < 0 && a && len == 4)
+			c.addr = (int)fdt32_ld(a);
+		a = fdt_getprop(fdt, n, "#size-cells", &len);
+		if (c.size < 0 && a && len == 4)
+			c.size = (int)fdt32_ld(a);
+		if (n == 0)
+			break;
+	}
+	return (struct cells){ c.addr < 0 ? 2 : c.addr, c.size < 0 ? 1 : c.size };
+}
+
 /** Translates a bus address of @node's children up to the root through "ranges" (DT spec 2.3.8). */
 static bool translate(const void *fdt, const struct scan *sc, int node, uint64_t *addr)
 {
@@ -146,6 +175,8 @@ static bool translate(const void *fdt, const struct scan *sc, int node, uint64_t
 		if (!r)
 			return false; /* no ranges: not translatable */
 		pc = node_cells(fdt, parent);
+		if (!cells_sane(c) || !cells_sane(pc))
+			return false;
 		entry = (c.addr + pc.addr + c.size) * 4;
 		if (len == 0 || entry == 0)
 			continue; /* identity */
@@ -165,9 +196,9 @@ static bool translate(const void *fdt, const struct scan *sc, int node, uint64_t
 	return true;
 }
 
-/** Reads entry @idx of @node's "reg" in CPU physical addresses. */
-static bool reg_at(const void *fdt, const struct scan *sc, int node, int idx, uint64_t *base,
-		   uint64_t *size)
+/* Reads entry @idx of @node's "reg" as written (a bus address of @node's parent). */
+static bool reg_raw(const void *fdt, const struct scan *sc, int node, int idx, uint64_t *base,
+		    uint64_t *size)
 {
 	int parent = parent_of(sc, node), len;
 	struct cells c;
@@ -176,8 +207,8 @@ static bool reg_at(const void *fdt, const struct scan *sc, int node, int idx, ui
 
 	if (parent < 0)
 		return false;
-	c = node_cells(fdt, parent);
-	if (c.addr < 1 || c.addr > 2 || c.size < 0 || c.size > 2)
+	c = inherited_cells(fdt, sc, parent);
+	if (!cells_sane(c))
 		return false;
 	reg = fdt_getprop(fdt, node, "reg", &len);
 	entry = (c.addr + c.size) * 4;
@@ -185,7 +216,15 @@ static bool reg_at(const void *fdt, const struct scan *sc, int node, int idx, ui
 		return false;
 	*base = read_cells(reg + idx * (entry / 4), c.addr);
 	*size = c.size ? read_cells(reg + idx * (entry / 4) + c.addr, c.size) : 0;
-	return translate(fdt, sc, parent, base);
+	return true;
+}
+
+/** Reads entry @idx of @node's "reg" in CPU physical addresses. */
+static bool reg_at(const void *fdt, const struct scan *sc, int node, int idx, uint64_t *base,
+		   uint64_t *size)
+{
+	return reg_raw(fdt, sc, node, idx, base, size) &&
+	       translate(fdt, sc, parent_of(sc, node), base);
 }
 
 static void copy_str(char *dst, size_t size, const void *fdt, int node, const char *prop)
@@ -396,7 +435,8 @@ static const char *parse_chosen(struct platform *p, const void *fdt, const struc
 			continue;
 		if (p->nmodules == PLATFORM_MAX_MODULES)
 			return "DTB lists more than 16 boot modules";
-		if (!reg_at(fdt, sc, node, 0, &base, &size) || base + size < base)
+		/* /chosen is not a bus: module addresses are CPU physical as written. */
+		if (!reg_raw(fdt, sc, node, 0, &base, &size) || base + size < base)
 			return "a /chosen module node has no usable \"reg\"";
 		m = &p->modules[p->nmodules++];
 		m->range = (struct pa_range){ pa_init(base), pa_init(base + size) };
@@ -415,8 +455,12 @@ static const char *check_header(const void *fdt, size_t max_size)
 	err = fdt_check_header(fdt);
 	if (err)
 		return fail("DTB header invalid (%s%s)", "", err);
-	if (fdt_totalsize(fdt) > max_size)
-		return "DTB claims to be larger than the memory it sits in";
+	if (fdt_totalsize(fdt) > max_size) {
+		snprintf(errbuf, sizeof(errbuf),
+			 "DTB is %u bytes, over the %lu-byte limit of the arm64 boot protocol",
+			 fdt_totalsize(fdt), (unsigned long)max_size);
+		return errbuf;
+	}
 	err = fdt_check_full(fdt, fdt_totalsize(fdt));
 	if (err)
 		return fail("DTB structure is corrupt (%s%s)", "", err);

@@ -1,6 +1,7 @@
 /** Periodic hypervisor tick. The scheduler (issue 3) will turn it into per-CPU deadlines. */
 #include <skiff/cpu.h>
 #include <skiff/irqchip.h>
+#include <skiff/sched.h>
 #include <skiff/timer.h>
 
 uint64_t timer_ticks_to_us(uint64_t ticks)
@@ -24,6 +25,10 @@ static void timer_irq(uint32_t intid, void *ctx)
 	(void)intid;
 	(void)ctx;
 	c->ticks++;
+	if (!c->tick_period) {
+		sched_timer_irq(); /* the scheduler owns the timer once guests run */
+		return;
+	}
 	c->next_tick += c->tick_period;
 	if (c->next_tick <= arch_counter_now()) /* missed ticks: do not try to catch up */
 		c->next_tick = arch_counter_now() + c->tick_period;
@@ -38,6 +43,12 @@ const char *timer_init(const struct platform *p)
 		return "CNTFRQ_EL0 is 0: firmware did not set the counter frequency";
 	irq_register(p->timer.hyp_phys, timer_irq, NULL);
 	return NULL;
+}
+
+void timer_stop_tick(void)
+{
+	this_cpu()->tick_period = 0;
+	arch_timer_disarm();
 }
 
 void timer_start_tick(void)

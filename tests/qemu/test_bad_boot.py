@@ -172,7 +172,7 @@ def corrupt_no_memory_node(blob, tmp_path):
 @pytest.mark.parametrize("corrupt, reason", [
     (corrupt_magic, "DTB header invalid (FDT_ERR_BADMAGIC)"),
     (corrupt_totalsize_short, "DTB header invalid (FDT_ERR_TRUNCATED)"),
-    (corrupt_totalsize_huge, "DTB claims to be larger than the memory it sits in"),
+    (corrupt_totalsize_huge, "DTB is 67108864 bytes, over the 2097152-byte limit of the arm64 boot protocol"),
     (corrupt_struct_garbage, "DTB structure is corrupt (FDT_ERR_BADSTRUCTURE)"),
     (corrupt_no_memory_node, 'DTB has no memory node with a usable "reg"'),
 ], ids=["bad-magic", "totalsize-short", "totalsize-huge", "struct-garbage", "no-memory-node"])

@@ -70,8 +70,6 @@ def adversarial_console():
 
 @pytest.mark.parametrize("name", ADVERSARIES)
 def test_adversary_is_parked(adversarial_console, name):
-    if name == "bad-ptimer" and f"{name}: FAIL" in adversarial_console:
-        pytest.xfail("EL1 physical-timer accesses are not trapped yet (CNTHCTL_EL2.EL1PCEN)")
     assert re.search(rf"vm \d+ '{name}' parked: ", adversarial_console), adversarial_console
     assert f"{name}: FAIL" not in adversarial_console
 

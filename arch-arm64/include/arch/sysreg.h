@@ -54,6 +54,14 @@ SYSREG_RW(cnthctl_el2)
 SYSREG_RW(cntvoff_el2)
 SYSREG_RW(cnthp_ctl_el2)
 SYSREG_RW(cnthp_cval_el2)
+SYSREG_RW(vtcr_el2)
+SYSREG_RW(vttbr_el2)
+SYSREG_RW(vmpidr_el2)
+SYSREG_RW(mdcr_el2)
+SYSREG_RW(pmcr_el0)
+SYSREG_RW(cntv_ctl_el0)
+SYSREG_RW(cntv_cval_el0)
+SYSREG_RO_ID(id_aa64mmfr1_el1)
 
 /* CurrentEL.EL, bits [3:2] (C5.2.1). */
 #define CURRENTEL_EL_SHIFT 2
@@ -76,6 +84,17 @@ SYSREG_RW(cnthp_cval_el2)
 #define HCR_EL2_IMO (1UL << 4)
 #define HCR_EL2_AMO (1UL << 5)
 #define HCR_EL2_RW (1UL << 31)
+
+#define HCR_EL2_SWIO (1UL << 1)
+#define HCR_EL2_VI (1UL << 7)
+#define HCR_EL2_FB (1UL << 9)
+#define HCR_EL2_BSU_IS (1UL << 10)
+#define HCR_EL2_TWI (1UL << 13)
+#define HCR_EL2_TWE (1UL << 14)
+#define HCR_EL2_TSC (1UL << 19)
+#define HCR_EL2_TIDCP (1UL << 20)
+#define HCR_EL2_TACR (1UL << 21)
+#define HCR_EL2_TSW (1UL << 22)
 
 /* CPTR_EL2 (D13.2.31), E2H=0: TFP traps FP/SIMD, bits 13:12 and 9:0 RES1 except bit 8 (TZ). */
 #define CPTR_EL2_TFP (1UL << 10)

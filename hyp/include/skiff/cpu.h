@@ -6,17 +6,24 @@
 #define SKIFF_CPU_H
 
 #include <skiff/platform.h>
+#include <skiff/sched.h>
 #include <skiff/types.h>
 
 #define CPU_STACK_SIZE (16 * 1024)
 
+struct vcpu;
+
 struct cpu {
+	struct vcpu *vcpu;   /* the vCPU whose trap is being handled; offset 0: entry.S reads it */
+	struct vcpu *loaded; /* the vCPU whose EL1 state is in the hardware registers */
+	uintptr_t stack_top; /* SP_EL2 at every guest exit */
 	unsigned index; /* 0 = boot CPU */
 	uint64_t hwid;  /* MPIDR affinity */
 	uint64_t ticks; /* hypervisor timer interrupts taken */
 	uint64_t tick_period; /* counter ticks between timer interrupts, 0 if stopped */
 	uint64_t next_tick;
 	uint64_t irqs; /* interrupts taken */
+	struct runqueue rq;
 };
 
 extern struct cpu cpus[PLATFORM_MAX_CPUS];

@@ -10,6 +10,8 @@
 const char *timer_init(const struct platform *p);
 /** Starts this CPU's periodic tick. */
 void timer_start_tick(void);
+/** Stops the periodic tick: from then on the timer interrupt goes to the scheduler. */
+void timer_stop_tick(void);
 /** Counter ticks to microseconds and back. */
 uint64_t timer_ticks_to_us(uint64_t ticks);
 uint64_t timer_us_to_ticks(uint64_t us);

@@ -1,0 +1,191 @@
+/**
+ * Hypercall dispatch (include/skiff-abi/hypercall.h, docs/hypercall-abi.md). Table-driven by
+ * function number; each handler reads its arguments from the saved registers, validates them,
+ * writes x0 (and x1..x3) and may block, yield or stop the calling vCPU. Bad arguments are an
+ * error code to the guest, never a hypervisor fault.
+ */
+#include <skiff/console.h>
+#include <skiff/cpu.h>
+#include <skiff/guest_mem.h>
+#include <skiff/sched.h>
+#include <skiff/vcpu_trap.h>
+#include <skiff/vm.h>
+#include <skiff-abi/hypercall.h>
+
+static uint64_t arg(struct vcpu *v, unsigned n)
+{
+	return arch_vcpu_reg(&v->arch, n);
+}
+
+static void ret(struct vcpu *v, int64_t x0)
+{
+	arch_vcpu_set_reg(&v->arch, 0, (uint64_t)x0);
+}
+
+static void hvc_abi_version(struct vcpu *v)
+{
+	ret(v, SKIFF_ABI_MAJOR << 16 | SKIFF_ABI_MINOR);
+}
+
+static void hvc_console_write(struct vcpu *v)
+{
+	char buf[SKIFF_CONSOLE_MAX];
+	uint64_t len = arg(v, 2);
+	int err;
+
+	if (len > sizeof(buf)) {
+		ret(v, SKIFF_E_INVAL);
+		return;
+	}
+	err = guest_copy_from(v->vm, buf, ipa_init(arg(v, 1)), len);
+	if (!err)
+		vm_console_put(v->vm, buf, len);
+	ret(v, err ? err : (int64_t)len);
+}
+
+static void hvc_console_read(struct vcpu *v)
+{
+	ret(v, 0); /* console input arrives with the root partition's console service */
+}
+
+static void hvc_yield(struct vcpu *v)
+{
+	ret(v, 0);
+	sched_yield(v);
+}
+
+static void hvc_block(struct vcpu *v)
+{
+	uint64_t deadline = arg(v, 1);
+
+	ret(v, 0);
+	if (vm_event_ready(v->vm) || (deadline && arch_counter_now() >= deadline))
+		return;
+	sched_block(v, deadline);
+}
+
+static void hvc_timer_set(struct vcpu *v)
+{
+	v->timer_deadline = arg(v, 1);
+	sched_yield(v); /* the scheduler re-arms its timer for the new deadline */
+	ret(v, 0);
+}
+
+static void hvc_event_send(struct vcpu *v)
+{
+	uint64_t target = arg(v, 1), port = arg(v, 2);
+	struct vm *to = target < VM_MAX ? vm_get((unsigned)target) : NULL;
+
+	if (!to || port >= SKIFF_EV_PORTS) {
+		ret(v, SKIFF_E_NOENT);
+		return;
+	}
+	if (to->ev_peer[port] != v->vm->id) {
+		ret(v, SKIFF_E_DENIED);
+		return;
+	}
+	vm_event_raise(to, (unsigned)port);
+	ret(v, 0);
+}
+
+static void hvc_event_mask(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	vm->ev_mask = (vm->ev_mask | arg(v, 1)) & ~arg(v, 2);
+	ret(v, (int64_t)vm->ev_mask);
+}
+
+static void hvc_event_ack(struct vcpu *v)
+{
+	uint64_t bits = __atomic_fetch_and(&v->vm->ev_pending, ~arg(v, 1), __ATOMIC_ACQ_REL);
+
+	ret(v, (int64_t)(bits & arg(v, 1)));
+}
+
+static void hvc_event_bind(struct vcpu *v)
+{
+	uint64_t port = arg(v, 1), peer = arg(v, 2);
+
+	if (port >= SKIFF_EV_PORTS || port < SKIFF_EV_FIRST_FREE ||
+	    (peer != SKIFF_VM_NONE && !vm_get((unsigned)MIN(peer, (uint64_t)VM_MAX)))) {
+		ret(v, SKIFF_E_INVAL);
+		return;
+	}
+	v->vm->ev_peer[port] = (uint32_t)peer;
+	ret(v, 0);
+}
+
+static void hvc_vm_info(struct vcpu *v)
+{
+	ret(v, v->vm->id);
+	arch_vcpu_set_reg(&v->arch, 1, v->id);
+	arch_vcpu_set_reg(&v->arch, 2, v->vm->nvcpus);
+	arch_vcpu_set_reg(&v->arch, 3, v->vm->cfg.ram_size);
+}
+
+static void hvc_shutdown(struct vcpu *v)
+{
+	vm_shutdown(v->vm, (int)arg(v, 1));
+}
+
+static void hvc_reboot(struct vcpu *v)
+{
+	vm_reboot(v->vm);
+}
+
+static void (*const skiff_calls[SKIFF_HVC_COUNT])(struct vcpu *) = {
+	[0x00] = hvc_abi_version, [0x01] = hvc_console_write, [0x02] = hvc_console_read,
+	[0x03] = hvc_yield,       [0x04] = hvc_block,         [0x05] = hvc_timer_set,
+	[0x06] = hvc_event_send,  [0x07] = hvc_event_mask,    [0x08] = hvc_event_ack,
+	[0x09] = hvc_event_bind,  [0x0a] = hvc_vm_info,       [0x0b] = hvc_shutdown,
+	[0x0c] = hvc_reboot,
+};
+
+/* SMCCC general queries and guest PSCI (DEN0028 section 6, DEN0022 section 5). */
+static void other_call(struct vcpu *v, uint32_t fid)
+{
+	switch (fid) {
+	case SKIFF_HVC_CALL_UID:
+		ret(v, SKIFF_UID_0);
+		arch_vcpu_set_reg(&v->arch, 1, SKIFF_UID_1);
+		arch_vcpu_set_reg(&v->arch, 2, SKIFF_UID_2);
+		arch_vcpu_set_reg(&v->arch, 3, SKIFF_UID_3);
+		break;
+	case SKIFF_HVC_REVISION:
+		ret(v, SKIFF_ABI_MAJOR);
+		arch_vcpu_set_reg(&v->arch, 1, SKIFF_ABI_MINOR);
+		break;
+	case SKIFF_PSCI_VERSION:
+		ret(v, 1 << 16 | 1); /* PSCI 1.1 */
+		break;
+	case SKIFF_PSCI_FEATURES: {
+		uint64_t f = arg(v, 1);
+		ret(v, f == SKIFF_PSCI_VERSION || f == SKIFF_PSCI_SYSTEM_OFF ||
+				       f == SKIFF_PSCI_SYSTEM_RESET || f == SKIFF_PSCI_FEATURES
+			       ? 0
+			       : SKIFF_E_NOT_SUPPORTED);
+		break;
+	}
+	case SKIFF_PSCI_SYSTEM_OFF:
+		vm_shutdown(v->vm, 0);
+		break;
+	case SKIFF_PSCI_SYSTEM_RESET:
+		vm_reboot(v->vm);
+		break;
+	default:
+		ret(v, SKIFF_E_NOT_SUPPORTED);
+	}
+}
+
+struct vcpu *vcpu_hypercall(struct vcpu *v)
+{
+	uint32_t fid = (uint32_t)arg(v, 0);
+	uint32_t n = fid & 0xffff;
+
+	if ((fid & ~0xffffU) == SKIFF_FN(0) && n < SKIFF_HVC_COUNT)
+		skiff_calls[n](v);
+	else
+		other_call(v, fid);
+	return vcpu_exit(v);
+}

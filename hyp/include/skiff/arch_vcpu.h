@@ -1,0 +1,35 @@
+/**
+ * The vCPU part of the arch seam: creating a vCPU's initial state, switching the hardware between
+ * vCPUs, the stage-2 regime, and entering the first guest. The trap decoding is the arch's; it
+ * calls the portable handlers in vcpu_trap.h.
+ */
+#ifndef SKIFF_ARCH_VCPU_H
+#define SKIFF_ARCH_VCPU_H
+
+#include <skiff/addr.h>
+#include <skiff/types.h>
+
+struct vcpu;
+
+/** Global stage-2 / virtualization set-up, once per CPU (VTCR_EL2 and friends). */
+void arch_virt_cpu_init(void);
+/** Resets @v to the architectural start state: EL1h, MMU off, PC @entry, x0 @arg. */
+void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg);
+/** Points @v at its VM's stage-2 table (root @root, VMID @vmid). */
+void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid);
+/** Saves @prev's EL1 state (may be NULL) and loads @next's into the hardware. */
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next);
+/** Sets the virtual IRQ line of @v (HCR_EL2.VI) for its next entry. */
+void arch_vcpu_set_virq(struct vcpu *v, bool pending);
+/** Masks the guest timer of a vCPU that is not loaded (its deadline passed while it was out). */
+void arch_vcpu_vtimer_mask(struct vcpu *v);
+/** Masks the guest timer in the hardware (its interrupt fired while the vCPU was loaded). */
+void arch_vcpu_vtimer_mask_loaded(void);
+/** Enters the first vCPU on this CPU; never returns (later entries are exits' returns). */
+NORETURN void arch_vcpu_enter_first(struct vcpu *v);
+/** Number of VMIDs the hardware provides (256 or 65536). */
+unsigned arch_vmid_count(void);
+/** Invalidates every stage-1+2 TLB entry of every VMID (VMID rollover). */
+void arch_tlb_flush_guests(void);
+
+#endif

@@ -1,0 +1,55 @@
+/**
+ * Proportional-share scheduler: stride scheduling over weighted virtual runtime (the vCPU with the
+ * least vruntime runs; running for t advances vruntime by t * SCHED_WEIGHT_UNIT / weight), per-VM
+ * caps as a percentage of one CPU per SCHED_PERIOD, preemption by a one-shot timer at the end of
+ * the slice, block/wake on events and deadlines. One runqueue per physical CPU.
+ */
+#ifndef SKIFF_SCHED_H
+#define SKIFF_SCHED_H
+
+#include <skiff/arch.h>
+#include <skiff/types.h>
+
+struct vcpu;
+
+#define SCHED_MAX_VCPUS 512
+#define SCHED_WEIGHT_UNIT 256
+#define SCHED_SLICE_US 2000
+#define SCHED_PERIOD_US 10000
+
+struct runqueue {
+	struct spinlock lock;
+	struct vcpu *current; /* running now, or NULL when idle */
+	bool need_resched;    /* set by the timer or a wakeup: re-pick at the next exit */
+	uint64_t period_start;
+	uint64_t slice_end;
+	uint64_t min_vruntime;
+	unsigned nvcpus;
+	struct vcpu *vcpus[SCHED_MAX_VCPUS]; /* every vCPU placed on this CPU, any state */
+};
+
+/** Places @v on this CPU's runqueue (state OFF: not yet runnable). False if full. */
+bool sched_attach(struct vcpu *v);
+/** Removes @v from its runqueue for good (VM destroyed). */
+void sched_detach(struct vcpu *v);
+/** Makes @v runnable (start, wake-up). */
+void sched_wake(struct vcpu *v);
+/** Blocks the running @v until an event or @deadline (0 = none). */
+void sched_block(struct vcpu *v, uint64_t deadline);
+/** Stops @v from running (pause, park, shutdown): it leaves the CPU at the next exit. */
+void sched_stop(struct vcpu *v);
+/** Asks for a new pick at the next exit (yield). */
+void sched_yield(struct vcpu *v);
+
+/**
+ * The vCPU to run next on this CPU, called at the end of every exit with the one that exited.
+ * Cheap when nothing changed; otherwise accounts time, picks, and idles (WFI) until some vCPU
+ * is runnable. Never returns NULL.
+ */
+struct vcpu *sched_next(struct vcpu *prev);
+/** Timer interrupt: deadlines, slice end, cap period. */
+void sched_timer_irq(void);
+/** Number of runnable-or-running vCPUs on this CPU. */
+unsigned sched_runnable(void);
+
+#endif

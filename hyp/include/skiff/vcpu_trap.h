@@ -1,0 +1,27 @@
+/**
+ * Portable handlers for what a guest does that reaches EL2. The arch decodes the trap (ESR_EL2 on
+ * arm64) and calls one of these; each returns the vCPU to run next on this CPU (STYLE habit 6).
+ */
+#ifndef SKIFF_VCPU_TRAP_H
+#define SKIFF_VCPU_TRAP_H
+
+#include <skiff/types.h>
+
+struct vcpu;
+
+/** HVC: the hypercall ABI (include/skiff-abi/hypercall.h) and guest PSCI. */
+struct vcpu *vcpu_hypercall(struct vcpu *v);
+/** WFI (block until an event or @deadline, 0 = none) or WFE (yield). PC already advanced. */
+struct vcpu *vcpu_wait(struct vcpu *v, bool wfe, uint64_t deadline);
+/** A guest fault the hypervisor does not emulate: park the VM with @why and run something else. */
+struct vcpu *vcpu_fault(struct vcpu *v, const char *why);
+/** A physical interrupt arrived while @v ran (already handled). */
+struct vcpu *vcpu_interrupted(struct vcpu *v);
+/** The loaded guest's own virtual timer fired (the arch has masked it). */
+void vcpu_vtimer_fired(struct vcpu *v);
+/** The guest-timer interrupt handler (registered for the DTB's virtual timer INTID). */
+void vcpu_vtimer_irq(uint32_t intid, void *ctx);
+/** Common exit: pick the next vCPU, switch hardware state if it changes, set its virtual IRQ. */
+struct vcpu *vcpu_exit(struct vcpu *v);
+
+#endif

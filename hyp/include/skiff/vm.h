@@ -1,0 +1,110 @@
+/**
+ * Virtual machines and their vCPUs. A VM owns its stage-2 table, RAM, event ports and console
+ * line; a vCPU owns its register context (struct arch_vcpu, first so assembly finds it at offset 0)
+ * and its scheduling state.
+ *
+ * Lock order: vm.lock, then a CPU's runqueue lock (sched.c), then frame_pool.lock. Two VM locks
+ * are taken in address order (vm_lock_pair).
+ */
+#ifndef SKIFF_VM_H
+#define SKIFF_VM_H
+
+#include <arch/vcpu_regs.h>
+#include <skiff/addr.h>
+#include <skiff/arch.h>
+#include <skiff/pgtable.h>
+#include <skiff/types.h>
+
+#define VM_MAX 320
+#define VM_NAME_MAX 32
+#define VCPU_MAX_PER_VM 4
+
+enum vm_state { VM_FREE, VM_RUNNING, VM_PAUSED, VM_PARKED, VM_SHUTDOWN };
+enum vcpu_state { VCPU_OFF, VCPU_RUNNABLE, VCPU_RUNNING, VCPU_BLOCKED };
+
+struct vm;
+
+struct vcpu {
+	struct arch_vcpu arch; /* must stay first: the entry assembly uses offset 0 */
+	struct vm *vm;
+	unsigned id;
+	enum vcpu_state state;
+	unsigned cpu; /* physical CPU whose runqueue holds it */
+	/* Scheduler (sched.c): stride scheduling over weighted virtual runtime. */
+	struct vcpu *rq_next;
+	uint64_t vruntime;
+	uint64_t run_start;   /* counter value when it last started running */
+	uint64_t cpu_ticks;   /* total counter ticks run */
+	uint64_t period_ticks; /* ticks run in the current cap period */
+	bool throttled;       /* cap reached: waits for the next period */
+	uint64_t block_deadline; /* SKIFF_HVC_BLOCK deadline, 0 = none */
+	uint64_t timer_deadline; /* SKIFF_HVC_TIMER_SET deadline, 0 = none */
+	uint64_t vtimer_deadline; /* the guest's CNTV deadline while it is not loaded, 0 = none */
+};
+
+/** What a VM is made from (parsed from the VM config, see vmconfig.c). */
+struct vm_config {
+	char name[VM_NAME_MAX];
+	char args[128];
+	struct pa_range image; /* ELF or arm64 Image in a boot module */
+	uint64_t ram_size;
+	unsigned vcpus;
+	uint32_t weight; /* relative share, 1..65535 */
+	uint32_t cap;    /* percent of one CPU, 0 = uncapped */
+	bool privileged;
+};
+
+struct vm {
+	struct spinlock lock;
+	unsigned id;
+	enum vm_state state;
+	struct vm_config cfg;
+	uint16_t vmid;
+	uint64_t vmid_gen;
+	struct pgtable s2;
+	ipaddr_t ram_ipa;
+	paddr_t ram_pa; /* RAM is one contiguous run of frames for now */
+	uint64_t entry;  /* guest entry point (IPA) */
+	int exit_code;
+	/* Events: bit n = port n. Bound senders: ev_peer[n] may raise port n. */
+	uint64_t ev_pending;
+	uint64_t ev_mask;
+	uint32_t ev_peer[64];
+	/* Console output, emitted a whole line at a time with the VM's name in front. */
+	char line[160];
+	unsigned line_len;
+	unsigned nvcpus;
+	struct vcpu vcpus[VCPU_MAX_PER_VM];
+};
+
+/** Guest RAM starts here in every VM's IPA space (as on QEMU virt). */
+#define VM_RAM_IPA 0x40000000UL
+
+/**
+ * Creates and starts a VM from @cfg. Returns NULL and sets *@err to a sentence on a bad config,
+ * a bad image or a lack of memory; nothing is left allocated then.
+ */
+struct vm *vm_create(const struct vm_config *cfg, const char **err);
+/** The VM with id @id, or NULL. */
+struct vm *vm_get(unsigned id);
+unsigned vm_count(void);
+
+/** Stops a guest that did something it must not: one report line, the VM is parked. */
+void vm_park(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Ends a VM (guest shutdown): reports the exit code, frees its vCPUs from the scheduler. */
+void vm_shutdown(struct vm *vm, int code);
+/** Restarts a VM from its image (guest reboot). */
+void vm_reboot(struct vm *vm);
+
+/** Raises event @port in @vm (any CPU). Wakes a blocked vCPU 0. */
+void vm_event_raise(struct vm *vm, unsigned port);
+/** True if @vm has an unmasked pending event. */
+static inline bool vm_event_ready(const struct vm *vm)
+{
+	return (vm->ev_pending & ~vm->ev_mask) != 0;
+}
+
+/** Console bytes from the guest: buffered and printed a line at a time. */
+void vm_console_put(struct vm *vm, const char *s, size_t n);
+
+#endif

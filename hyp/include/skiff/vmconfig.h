@@ -1,0 +1,26 @@
+/**
+ * VM configurations: a device tree (docs/vm-config.md) passed as a boot module whose arguments
+ * are "skiff-config", naming guest images passed as boot modules by their arguments.
+ */
+#ifndef SKIFF_VMCONFIG_H
+#define SKIFF_VMCONFIG_H
+
+#include <skiff/platform.h>
+#include <skiff/vm.h>
+
+#define VMCONFIG_MODULE_ARGS "skiff-config"
+
+/**
+ * Creates every VM the config module describes. A VM whose config or image is bad is reported
+ * (`vm 'name' rejected: why`) and skipped; the others start. Returns the number started.
+ */
+unsigned vmconfig_start_all(const struct platform *p);
+
+/**
+ * Parses the VM node @node of config @fdt into @cfg, resolving its image among @p's modules.
+ * NULL or a sentence saying what is wrong.
+ */
+const char *vmconfig_parse_vm(const void *fdt, int node, const struct platform *p,
+			      struct vm_config *cfg);
+
+#endif

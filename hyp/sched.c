@@ -1,0 +1,289 @@
+/**
+ * Stride scheduler (see sched.h). Each CPU's runqueue lists every vCPU placed on it; picking is a
+ * linear scan for the least weighted virtual runtime among runnable, unthrottled vCPUs. The hot
+ * exit path (a hypercall that does not block) is one check of `need_resched`.
+ *
+ * Lock order: vm.lock before runqueue.lock; nothing else is taken under runqueue.lock except the
+ * frame pool. Event bits are atomic and need no lock.
+ */
+#include <skiff/arch_vcpu.h>
+#include <skiff/console.h>
+#include <skiff/cpu.h>
+#include <skiff/panic.h>
+#include <skiff/sched.h>
+#include <skiff/timer.h>
+#include <skiff/vm.h>
+#include <skiff-abi/hypercall.h>
+
+static struct runqueue *rq_of(struct vcpu *v)
+{
+	return &cpus[v->cpu].rq;
+}
+
+static uint64_t lock_rq(struct runqueue *rq)
+{
+	uint64_t flags = arch_irq_save();
+
+	arch_spin_lock(&rq->lock);
+	return flags;
+}
+
+static void unlock_rq(struct runqueue *rq, uint64_t flags)
+{
+	arch_spin_unlock(&rq->lock);
+	arch_irq_restore(flags);
+}
+
+bool sched_attach(struct vcpu *v)
+{
+	struct runqueue *rq;
+	uint64_t flags;
+	bool ok;
+
+	v->cpu = this_cpu()->index;
+	rq = rq_of(v);
+	flags = lock_rq(rq);
+	ok = rq->nvcpus < SCHED_MAX_VCPUS;
+	if (ok) {
+		rq->vcpus[rq->nvcpus++] = v;
+		v->state = VCPU_OFF;
+		v->vruntime = rq->min_vruntime;
+	}
+	unlock_rq(rq, flags);
+	return ok;
+}
+
+void sched_detach(struct vcpu *v)
+{
+	struct runqueue *rq = rq_of(v);
+	uint64_t flags = lock_rq(rq);
+
+	for (unsigned i = 0; i < rq->nvcpus; i++)
+		if (rq->vcpus[i] == v)
+			rq->vcpus[i] = rq->vcpus[--rq->nvcpus];
+	v->state = VCPU_OFF;
+	if (rq->current == v)
+		rq->need_resched = true;
+	unlock_rq(rq, flags);
+}
+
+/* A vCPU that slept does not get to bank its idle time: at most one slice of credit. */
+static void wake_locked(struct runqueue *rq, struct vcpu *v)
+{
+	uint64_t floor = rq->min_vruntime > timer_us_to_ticks(SCHED_SLICE_US)
+				 ? rq->min_vruntime - timer_us_to_ticks(SCHED_SLICE_US)
+				 : 0;
+
+	if (v->state != VCPU_BLOCKED && v->state != VCPU_OFF)
+		return;
+	v->state = VCPU_RUNNABLE;
+	v->block_deadline = 0;
+	if (v->vruntime < floor)
+		v->vruntime = floor;
+	rq->need_resched = true;
+}
+
+void sched_wake(struct vcpu *v)
+{
+	struct runqueue *rq = rq_of(v);
+	uint64_t flags = lock_rq(rq);
+
+	wake_locked(rq, v);
+	unlock_rq(rq, flags);
+}
+
+void sched_block(struct vcpu *v, uint64_t deadline)
+{
+	struct runqueue *rq = rq_of(v);
+	uint64_t flags = lock_rq(rq);
+
+	if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {
+		v->state = VCPU_BLOCKED;
+		v->block_deadline = deadline;
+		rq->need_resched = true;
+	}
+	unlock_rq(rq, flags);
+}
+
+void sched_stop(struct vcpu *v)
+{
+	struct runqueue *rq = rq_of(v);
+	uint64_t flags = lock_rq(rq);
+
+	v->state = VCPU_OFF;
+	rq->need_resched = true;
+	unlock_rq(rq, flags);
+}
+
+void sched_yield(struct vcpu *v)
+{
+	rq_of(v)->need_resched = true;
+}
+
+static uint64_t period_ticks(void)
+{
+	return timer_us_to_ticks(SCHED_PERIOD_US);
+}
+
+static void account(struct runqueue *rq, struct vcpu *v, uint64_t now)
+{
+	uint64_t delta = now - v->run_start;
+	uint32_t cap = v->vm->cfg.cap;
+
+	v->cpu_ticks += delta;
+	v->period_ticks += delta;
+	v->vruntime += delta * SCHED_WEIGHT_UNIT / v->vm->cfg.weight;
+	v->run_start = now;
+	if (cap && v->period_ticks * 100 >= (uint64_t)cap * period_ticks())
+		v->throttled = true;
+	(void)rq;
+}
+
+/* Starts a new cap period when the old one is over: every vCPU's period budget is reset. */
+static void roll_period(struct runqueue *rq, uint64_t now)
+{
+	if (now - rq->period_start < period_ticks())
+		return;
+	rq->period_start = now;
+	for (unsigned i = 0; i < rq->nvcpus; i++) {
+		rq->vcpus[i]->period_ticks = 0;
+		rq->vcpus[i]->throttled = false;
+	}
+}
+
+/* Wakes vCPUs whose block deadline passed; raises SKIFF_EV_TIMER for expired one-shot timers. */
+static void expire_deadlines(struct runqueue *rq, uint64_t now)
+{
+	for (unsigned i = 0; i < rq->nvcpus; i++) {
+		struct vcpu *v = rq->vcpus[i];
+		if (v->timer_deadline && now >= v->timer_deadline) {
+			v->timer_deadline = 0;
+			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_TIMER,
+					  __ATOMIC_RELAXED);
+		}
+		if (v->vtimer_deadline && now >= v->vtimer_deadline) {
+			arch_vcpu_vtimer_mask(v); /* as the hardware would have raised it */
+			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER,
+					  __ATOMIC_RELAXED);
+		}
+		if (v->state == VCPU_BLOCKED &&
+		    ((v->block_deadline && now >= v->block_deadline) || vm_event_ready(v->vm)))
+			wake_locked(rq, v);
+	}
+}
+
+static struct vcpu *pick(struct runqueue *rq)
+{
+	struct vcpu *best = NULL;
+
+	for (unsigned i = 0; i < rq->nvcpus; i++) {
+		struct vcpu *v = rq->vcpus[i];
+		if ((v->state == VCPU_RUNNABLE || v->state == VCPU_RUNNING) && !v->throttled &&
+		    (!best || v->vruntime < best->vruntime))
+			best = v;
+	}
+	if (best)
+		rq->min_vruntime = best->vruntime;
+	return best;
+}
+
+/* The next moment the scheduler must look again: slice end, a deadline, or the period end. */
+static uint64_t next_event(struct runqueue *rq, uint64_t now)
+{
+	uint64_t next = now + period_ticks() - MIN(now - rq->period_start, period_ticks());
+
+	if (rq->current && sched_runnable() > 1)
+		next = MIN(next, rq->slice_end);
+	for (unsigned i = 0; i < rq->nvcpus; i++) {
+		struct vcpu *v = rq->vcpus[i];
+		if (v->timer_deadline)
+			next = MIN(next, v->timer_deadline);
+		if (v->vtimer_deadline)
+			next = MIN(next, v->vtimer_deadline);
+		if (v->vtimer_deadline && now >= v->vtimer_deadline) {
+			arch_vcpu_vtimer_mask(v); /* as the hardware would have raised it */
+			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER,
+					  __ATOMIC_RELAXED);
+		}
+		if (v->state == VCPU_BLOCKED && v->block_deadline)
+			next = MIN(next, v->block_deadline);
+	}
+	return next;
+}
+
+unsigned sched_runnable(void)
+{
+	struct runqueue *rq = &this_cpu()->rq;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < rq->nvcpus; i++)
+		n += rq->vcpus[i]->state == VCPU_RUNNABLE || rq->vcpus[i]->state == VCPU_RUNNING;
+	return n;
+}
+
+/* Picks a vCPU, idling in WFI until one is runnable. Called with the runqueue locked. */
+static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
+{
+	for (;;) {
+		uint64_t now = arch_counter_now();
+		struct vcpu *next;
+
+		roll_period(rq, now);
+		expire_deadlines(rq, now);
+		next = pick(rq);
+		if (next) {
+			next->run_start = now;
+			rq->slice_end = now + timer_us_to_ticks(SCHED_SLICE_US);
+			return next;
+		}
+		rq->current = NULL;
+		arch_timer_arm(next_event(rq, now));
+		unlock_rq(rq, *flags);
+		arch_wait_for_interrupt();
+		*flags = lock_rq(rq);
+	}
+}
+
+struct vcpu *sched_next(struct vcpu *prev)
+{
+	struct runqueue *rq = &this_cpu()->rq;
+	struct vcpu *next;
+	uint64_t flags;
+
+	if (prev && prev->state == VCPU_RUNNING && !rq->need_resched)
+		return prev;
+	flags = lock_rq(rq);
+	if (prev && rq->current == prev) {
+		account(rq, prev, arch_counter_now());
+		if (prev->state == VCPU_RUNNING)
+			prev->state = VCPU_RUNNABLE;
+	}
+	rq->need_resched = false;
+	next = pick_or_idle(rq, &flags);
+	next->state = VCPU_RUNNING;
+	rq->current = next;
+	arch_timer_arm(next_event(rq, next->run_start));
+	unlock_rq(rq, flags);
+	return next;
+}
+
+void sched_timer_irq(void)
+{
+	struct runqueue *rq = &this_cpu()->rq;
+	uint64_t flags = lock_rq(rq), now = arch_counter_now();
+
+	roll_period(rq, now);
+	expire_deadlines(rq, now);
+	if (rq->current) {
+		account(rq, rq->current, now);
+		if (now >= rq->slice_end || rq->current->throttled)
+			rq->need_resched = true;
+	}
+	/* A level-triggered timer left in the past would fire again at once: the exit path
+	 * re-arms it after picking (sched_next). */
+	if (rq->need_resched && rq->current)
+		arch_timer_disarm();
+	else
+		arch_timer_arm(next_event(rq, now));
+	unlock_rq(rq, flags);
+}

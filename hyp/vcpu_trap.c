@@ -1,0 +1,70 @@
+/** Portable trap handlers (see vcpu_trap.h) and the common exit path. */
+#include <skiff/arch_vcpu.h>
+#include <skiff/cpu.h>
+#include <skiff/sched.h>
+#include <skiff/vcpu_trap.h>
+#include <skiff/vm.h>
+#include <skiff/vmid.h>
+#include <skiff-abi/hypercall.h>
+
+extern struct vmid_space vmids;
+
+/* Switches the hardware to @next if it is not loaded yet, refreshing its VMID on the way. */
+static void load(struct cpu *c, struct vcpu *next)
+{
+	struct vm *vm = next->vm;
+
+	vmid_refresh(&vmids, &vm->vmid, &vm->vmid_gen);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vm->vmid);
+	arch_vcpu_switch(c->loaded, next);
+	c->loaded = next;
+}
+
+struct vcpu *vcpu_exit(struct vcpu *v)
+{
+	struct cpu *c = this_cpu();
+	struct vcpu *next = sched_next(v);
+
+	if (next != c->loaded)
+		load(c, next);
+	arch_vcpu_set_virq(next, vm_event_ready(next->vm));
+	c->vcpu = next;
+	return next;
+}
+
+struct vcpu *vcpu_wait(struct vcpu *v, bool wfe, uint64_t deadline)
+{
+	if (wfe)
+		sched_yield(v);
+	else if (!vm_event_ready(v->vm))
+		sched_block(v, deadline);
+	return vcpu_exit(v);
+}
+
+struct vcpu *vcpu_fault(struct vcpu *v, const char *why)
+{
+	vm_park(v->vm, "%s", why);
+	return vcpu_exit(v);
+}
+
+struct vcpu *vcpu_interrupted(struct vcpu *v)
+{
+	return vcpu_exit(v);
+}
+
+void vcpu_vtimer_fired(struct vcpu *v)
+{
+	vm_event_raise(v->vm, SKIFF_EV_VTIMER);
+}
+
+void vcpu_vtimer_irq(uint32_t intid, void *ctx)
+{
+	struct vcpu *v = this_cpu()->loaded;
+
+	(void)intid;
+	(void)ctx;
+	arch_vcpu_vtimer_mask_loaded();
+	if (v)
+		vcpu_vtimer_fired(v);
+}

@@ -1,0 +1,241 @@
+/**
+ * VM lifetime: creation from a config (RAM, stage 2, image, start info, vCPUs), park, shutdown,
+ * reboot, events and console lines. VM records are allocated from the frame pool and never
+ * reused while a CPU might still refer to them (a stopped VM keeps its slot until destroyed).
+ */
+#include <stdarg.h>
+#include <skiff/arch_vcpu.h>
+#include <skiff/console.h>
+#include <skiff/cpu.h>
+#include <skiff/loader.h>
+#include <skiff/mem.h>
+#include <skiff/mm.h>
+#include <skiff/panic.h>
+#include <skiff/sched.h>
+#include <skiff/string.h>
+#include <skiff/vm.h>
+#include <skiff/vmid.h>
+#include <skiff-abi/hypercall.h>
+
+static struct vm *vms[VM_MAX];
+static unsigned nvms;
+static struct spinlock vms_lock; /* protects vms[] and nvms; taken before any vm.lock */
+
+struct vmid_space vmids;
+
+#define VM_PAGES ((sizeof(struct vm) + PAGE_SIZE - 1) / PAGE_SIZE)
+
+struct vm *vm_get(unsigned id)
+{
+	return id < VM_MAX ? vms[id] : NULL;
+}
+
+unsigned vm_count(void)
+{
+	return nvms;
+}
+
+static const char *check_config(const struct vm_config *c)
+{
+	if (!c->name[0])
+		return "VM has no name";
+	if (c->vcpus < 1 || c->vcpus > VCPU_MAX_PER_VM)
+		return "vcpus must be between 1 and 4";
+	if (c->ram_size < 2 * PAGE_SIZE || !IS_ALIGNED(c->ram_size, PAGE_SIZE) ||
+	    c->ram_size > GiB(64))
+		return "memory must be a multiple of 4 KiB between 8 KiB and 64 GiB";
+	if (c->weight < 1 || c->weight > 65535)
+		return "weight must be between 1 and 65535";
+	if (c->cap > 100)
+		return "cap must be a percentage between 0 (none) and 100";
+	return NULL;
+}
+
+static bool alloc_ram(struct vm *vm)
+{
+	uint64_t frames_n = vm->cfg.ram_size / PAGE_SIZE;
+	uint64_t align = IS_ALIGNED(vm->cfg.ram_size, MiB(2)) ? 512 : 1;
+
+	if (!frame_alloc(&frames, frames_n, align, &vm->ram_pa))
+		return false;
+	/* A VM must never see what a previous owner of these frames left. */
+	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
+	vm->ram_ipa = ipa_init(VM_RAM_IPA);
+	return true;
+}
+
+static void free_vm_memory(struct vm *vm)
+{
+	if (pa_addr(vm->s2.root))
+		pgtable_destroy(&vm->s2);
+	if (pa_addr(vm->ram_pa))
+		frame_free(&frames, vm->ram_pa, vm->cfg.ram_size / PAGE_SIZE);
+	frame_free(&frames, pa_from_ptr(vm), VM_PAGES);
+}
+
+/* The start-info block in the last page of RAM (include/skiff-abi/hypercall.h). */
+static uint64_t write_start_info(struct vm *vm, unsigned vcpu)
+{
+	uint64_t off = vm->cfg.ram_size - PAGE_SIZE;
+	struct skiff_start_info *si = (void *)((char *)pa_to_ptr(vm->ram_pa) + off);
+
+	memset(si, 0, sizeof(*si));
+	si->magic = SKIFF_START_MAGIC;
+	si->abi_major = SKIFF_ABI_MAJOR;
+	si->abi_minor = SKIFF_ABI_MINOR;
+	si->vm_id = vm->id;
+	si->vcpu_id = vcpu;
+	si->ram_base = ipa_addr(vm->ram_ipa);
+	si->ram_size = vm->cfg.ram_size;
+	snprintf(si->name, sizeof(si->name), "%s", vm->cfg.name);
+	snprintf(si->args, sizeof(si->args), "%s", vm->cfg.args);
+	return ipa_addr(vm->ram_ipa) + off;
+}
+
+static const char *build_memory(struct vm *vm)
+{
+	const char *err;
+
+	if (!alloc_ram(vm))
+		return "not enough free memory for its RAM";
+	if (!pgtable_init(&vm->s2, MM_STAGE2, 0, &frames) ||
+	    !pgtable_map(&vm->s2, ipa_addr(vm->ram_ipa), vm->ram_pa, vm->cfg.ram_size,
+			 MM_R | MM_W | MM_X))
+		return "not enough free memory for its stage-2 tables";
+	/* The image may use all RAM but the start-info page. */
+	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image),
+			  pa_to_ptr(vm->ram_pa), ipa_addr(vm->ram_ipa),
+			  vm->cfg.ram_size - PAGE_SIZE, &vm->entry);
+	return err;
+}
+
+static void start_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		arch_vcpu_reset(v, vm->entry, write_start_info(vm, i));
+		arch_vcpu_set_stage2(v, vm->s2.root, vm->vmid);
+	}
+	sched_wake(&vm->vcpus[0]); /* secondary vCPUs start with guest PSCI CPU_ON */
+}
+
+static bool attach_vcpus(struct vm *vm)
+{
+	vm->nvcpus = vm->cfg.vcpus;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		if (!sched_attach(&vm->vcpus[i])) {
+			while (i--)
+				sched_detach(&vm->vcpus[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct vm *new_vm_record(const struct vm_config *cfg)
+{
+	paddr_t pa;
+	struct vm *vm;
+
+	if (nvms == VM_MAX || !frame_alloc(&frames, VM_PAGES, 1, &pa))
+		return NULL;
+	vm = pa_to_ptr(pa);
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = *cfg;
+	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
+		vm->ev_peer[i] = SKIFF_VM_NONE;
+	return vm;
+}
+
+struct vm *vm_create(const struct vm_config *cfg, const char **err)
+{
+	struct vm *vm;
+
+	if ((*err = check_config(cfg)))
+		return NULL;
+	vm = new_vm_record(cfg);
+	if (!vm) {
+		*err = "too many VMs or no memory for the VM record";
+		return NULL;
+	}
+	if ((*err = build_memory(vm)) || !attach_vcpus(vm)) {
+		if (!*err)
+			*err = "the scheduler's runqueue is full";
+		free_vm_memory(vm);
+		return NULL;
+	}
+	arch_spin_lock(&vms_lock);
+	vm->id = nvms;
+	vms[nvms++] = vm;
+	arch_spin_unlock(&vms_lock);
+	vm->state = VM_RUNNING;
+	start_vcpus(vm);
+	return vm;
+}
+
+static void stop_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		sched_stop(&vm->vcpus[i]);
+}
+
+void vm_park(struct vm *vm, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	vm->state = VM_PARKED;
+	stop_vcpus(vm);
+	kprintf("vm %u '%s' parked: %s\n", vm->id, vm->cfg.name, why);
+}
+
+void vm_shutdown(struct vm *vm, int code)
+{
+	vm->state = VM_SHUTDOWN;
+	vm->exit_code = code;
+	stop_vcpus(vm);
+	kprintf("vm %u '%s' exited with code %d\n", vm->id, vm->cfg.name, code);
+}
+
+void vm_reboot(struct vm *vm)
+{
+	const char *err;
+
+	stop_vcpus(vm);
+	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
+	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image),
+			  pa_to_ptr(vm->ram_pa), ipa_addr(vm->ram_ipa),
+			  vm->cfg.ram_size - PAGE_SIZE, &vm->entry);
+	CHECK(!err); /* it loaded the first time and the module is unchanged */
+	vm->ev_pending = 0;
+	vm->ev_mask = 0;
+	kprintf("vm %u '%s' rebooting\n", vm->id, vm->cfg.name);
+	start_vcpus(vm);
+}
+
+void vm_event_raise(struct vm *vm, unsigned port)
+{
+	uint64_t bit = 1ULL << port;
+
+	__atomic_fetch_or(&vm->ev_pending, bit, __ATOMIC_RELEASE);
+	if (!(vm->ev_mask & bit) && vm->vcpus[0].state == VCPU_BLOCKED)
+		sched_wake(&vm->vcpus[0]);
+}
+
+void vm_console_put(struct vm *vm, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool eol = s[i] == '\n';
+		if (!eol && s[i] != '\r')
+			vm->line[vm->line_len++] = s[i];
+		if (eol || vm->line_len == sizeof(vm->line) - 1) {
+			kprintf("[%s] %.*s\n", vm->cfg.name, (int)vm->line_len, vm->line);
+			vm->line_len = 0;
+		}
+	}
+}

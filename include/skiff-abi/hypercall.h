@@ -1,0 +1,116 @@
+/**
+ * The Skiff hypercall ABI, shared by the hypervisor (hyp/), the guest library (pv-guest/) and
+ * tools. Versioned: a change that breaks a guest bumps SKIFF_ABI_MAJOR. Described in
+ * docs/hypercall-abi.md.
+ *
+ * Calling convention: SMCCC v1.1+ (Arm DEN0028) over `HVC #0`. Function ID in w0, arguments in
+ * x1..x6, results in x0..x3; x4..x17 are preserved (Skiff promises more than SMCCC's minimum).
+ * Function IDs are SMC64 fast calls owned by the Vendor-Specific Hypervisor Service (owner 6):
+ *   bit 31 = 1 (fast), bit 30 = 1 (SMC64), bits 29:24 = 6, bits 15:0 = function number.
+ * Negative x0 is an error code (SKIFF_E_*); SMCCC's NOT_SUPPORTED (-1) answers unknown IDs.
+ */
+#ifndef SKIFF_ABI_HYPERCALL_H
+#define SKIFF_ABI_HYPERCALL_H
+
+#define SKIFF_ABI_MAJOR 1
+#define SKIFF_ABI_MINOR 0
+
+/* SMCCC function-ID fields (DEN0028 section 2.5). */
+#define SMCCC_FAST_CALL (1U << 31)
+#define SMCCC_SMC64 (1U << 30)
+#define SMCCC_OWNER_SHIFT 24
+#define SMCCC_OWNER_MASK 0x3fU
+#define SMCCC_OWNER_VENDOR_HYP 6U
+#define SMCCC_OWNER_STANDARD 4U /* PSCI lives here */
+
+#define SKIFF_FN(n) (SMCCC_FAST_CALL | SMCCC_SMC64 | (SMCCC_OWNER_VENDOR_HYP << SMCCC_OWNER_SHIFT) | (n))
+
+/* Vendor-specific hypervisor service general queries (DEN0028 section 6, SMC32 IDs). */
+#define SKIFF_HVC_CALL_UID 0x8600ff01U /* x0..x3: the 128-bit UID below, 32 bits each */
+#define SKIFF_HVC_REVISION 0x8600ff03U /* x0 = major, x1 = minor */
+
+/* Skiff's UID: 6f1a7c2e-5b0d-4e8a-9c3f-2d61b8e4a075, as SMCCC returns it in w0..w3. */
+#define SKIFF_UID_0 0x6f1a7c2eU
+#define SKIFF_UID_1 0x5b0d4e8aU
+#define SKIFF_UID_2 0x9c3f2d61U
+#define SKIFF_UID_3 0xb8e4a075U
+
+/* ---- Skiff calls ---- */
+
+/** x0 = SKIFF_ABI_MAJOR << 16 | SKIFF_ABI_MINOR. The trivial call (benchmark: hypercall_roundtrip). */
+#define SKIFF_HVC_ABI_VERSION SKIFF_FN(0x00)
+/** x1 = IPA of bytes, x2 = length (<= SKIFF_CONSOLE_MAX). x0 = bytes written. */
+#define SKIFF_HVC_CONSOLE_WRITE SKIFF_FN(0x01)
+/** x1 = IPA of buffer, x2 = size. x0 = bytes read (0: nothing waiting). */
+#define SKIFF_HVC_CONSOLE_READ SKIFF_FN(0x02)
+/** Gives up the CPU to other runnable vCPUs. x0 = 0. */
+#define SKIFF_HVC_YIELD SKIFF_FN(0x03)
+/**
+ * Blocks until an unmasked event is pending or CNTVCT >= x1 (x1 = 0: no deadline).
+ * x0 = 0. Returns at once if an unmasked event is already pending.
+ */
+#define SKIFF_HVC_BLOCK SKIFF_FN(0x04)
+/** One-shot timer: raise SKIFF_EV_TIMER when CNTVCT >= x1; x1 = 0 cancels. x0 = 0. */
+#define SKIFF_HVC_TIMER_SET SKIFF_FN(0x05)
+/** Raises event port x2 in VM x1, which must have bound that port to the caller. x0 = 0. */
+#define SKIFF_HVC_EVENT_SEND SKIFF_FN(0x06)
+/** x1 = ports to mask, x2 = ports to unmask (bit n = port n). x0 = the new mask. */
+#define SKIFF_HVC_EVENT_MASK SKIFF_FN(0x07)
+/** Clears the pending ports in x1 and returns in x0 those of them that were pending. */
+#define SKIFF_HVC_EVENT_ACK SKIFF_FN(0x08)
+/** Lets VM x2 send to this VM's port x1 (x2 = SKIFF_VM_NONE unbinds). x0 = 0. */
+#define SKIFF_HVC_EVENT_BIND SKIFF_FN(0x09)
+/** x0 = own VM id, x1 = own vCPU id, x2 = vCPU count, x3 = RAM bytes. */
+#define SKIFF_HVC_VM_INFO SKIFF_FN(0x0a)
+/** Ends this VM with exit code x1 (reported by the hypervisor). Does not return. */
+#define SKIFF_HVC_SHUTDOWN SKIFF_FN(0x0b)
+/** Restarts this VM from its image. Does not return. */
+#define SKIFF_HVC_REBOOT SKIFF_FN(0x0c)
+
+#define SKIFF_HVC_COUNT 0x0d
+
+/* ---- Errors (x0 < 0) ---- */
+#define SKIFF_OK 0
+#define SKIFF_E_NOT_SUPPORTED (-1) /* SMCCC NOT_SUPPORTED: unknown function */
+#define SKIFF_E_INVAL (-3)         /* SMCCC INVALID_PARAMETER: a bad argument value */
+#define SKIFF_E_DENIED (-4)        /* not allowed for this VM */
+#define SKIFF_E_FAULT (-5)         /* a guest address not in the caller's RAM */
+#define SKIFF_E_NOENT (-6)         /* no such VM or port */
+#define SKIFF_E_NOMEM (-7)
+#define SKIFF_E_BUSY (-8)
+
+/* ---- Events ---- */
+#define SKIFF_EV_PORTS 64
+#define SKIFF_EV_TIMER 0   /* the SKIFF_HVC_TIMER_SET deadline passed */
+#define SKIFF_EV_VTIMER 1  /* the guest's own CNTV timer fired (CNTV_CTL.IMASK was set for it) */
+#define SKIFF_EV_CONSOLE 2 /* console input is waiting */
+#define SKIFF_EV_FIRST_FREE 8
+
+#define SKIFF_VM_NONE 0xffffffffU
+#define SKIFF_CONSOLE_MAX 256
+
+/* ---- Guest start-up ---- */
+
+/**
+ * At entry a guest vCPU runs at EL1h, MMU off, DAIF masked, x0 = IPA of this block, placed in the
+ * last page of the VM's RAM. Every field is little-endian.
+ */
+#define SKIFF_START_MAGIC 0x5346464b53ULL /* "SKFFS" */
+
+struct skiff_start_info {
+	unsigned long long magic;
+	unsigned int abi_major, abi_minor;
+	unsigned int vm_id, vcpu_id;
+	unsigned long long ram_base; /* IPA */
+	unsigned long long ram_size; /* bytes, this page included */
+	char name[32];
+	char args[128]; /* the VM config's "args" string */
+};
+
+/* PSCI functions a guest may call over HVC (DEN0022): handled as the guest's own power control. */
+#define SKIFF_PSCI_VERSION 0x84000000U
+#define SKIFF_PSCI_FEATURES 0x8400000aU
+#define SKIFF_PSCI_SYSTEM_OFF 0x84000008U
+#define SKIFF_PSCI_SYSTEM_RESET 0x84000009U
+
+#endif
