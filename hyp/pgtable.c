@@ -26,6 +26,30 @@ static unsigned index_at(uint64_t in, unsigned level)
 	return (unsigned)((in >> level_shift(level)) & (MM_ENTRIES - 1));
 }
 
+/* A new table, every entry absent. Filled through the seam: an absent entry need not be zero. */
+static bool table_alloc(struct pgtable *pt, paddr_t *out)
+{
+	pte_t absent = arch_mm_pte_absent(), *t;
+
+	if (!frame_alloc(pt->fp, 1, 1, out))
+		return false;
+	t = table_of(*out);
+	for (unsigned i = 0; i < MM_ENTRIES; i++)
+		t[i] = absent;
+	pt->tables++;
+	return true;
+}
+
+static bool table_empty(paddr_t table)
+{
+	const pte_t *t = table_of(table);
+
+	for (unsigned i = 0; i < MM_ENTRIES; i++)
+		if (arch_mm_pte_valid(t[i]))
+			return false;
+	return true;
+}
+
 bool pgtable_init(struct pgtable *pt, enum mm_stage stage, uint16_t vmid, struct frame_pool *fp)
 {
 	unsigned bits = arch_mm_input_bits(stage);
@@ -34,8 +58,8 @@ bool pgtable_init(struct pgtable *pt, enum mm_stage stage, uint16_t vmid, struct
 	pt->vmid = vmid;
 	pt->fp = fp;
 	pt->root_level = MM_LEVELS - (bits - PAGE_SHIFT + 8) / 9;
-	pt->tables = 1;
-	return frame_alloc_zeroed(fp, &pt->root);
+	pt->tables = 0;
+	return table_alloc(pt, &pt->root);
 }
 
 static void free_tree(struct pgtable *pt, paddr_t table, unsigned level)
@@ -54,7 +78,10 @@ void pgtable_destroy(struct pgtable *pt)
 	free_tree(pt, pt->root, pt->root_level);
 }
 
-/* Break-before-make: a valid entry is made invalid and its TLB entries dropped before the new one. */
+/*
+ * Break-before-make (ARM ARM D8.14.1): a valid entry is made invalid and its TLB entries dropped
+ * before the new one is written.
+ */
 static void replace(struct pgtable *pt, pte_t *slot, pte_t pte, uint64_t in, unsigned level)
 {
 	pte_t old = *slot;
@@ -87,10 +114,10 @@ static bool split_leaf(struct pgtable *pt, pte_t old, unsigned level, paddr_t *o
 	paddr_t base = arch_mm_pte_addr(old);
 	pte_t *t;
 
-	if (!frame_alloc_zeroed(pt->fp, out))
+	if (!frame_alloc(pt->fp, 1, 1, out))
 		return false;
 	pt->tables++;
-	t = table_of(*out);
+	t = table_of(*out); /* every entry is written below */
 	for (unsigned i = 0; i < MM_ENTRIES; i++)
 		t[i] = arch_mm_pte_leaf(pt->stage, level + 1,
 					pa_add(base, (uint64_t)i * level_size(level + 1)), mode);
@@ -108,10 +135,8 @@ static bool ensure_table(struct pgtable *pt, pte_t *slot, unsigned level, uint64
 	if (arch_mm_pte_valid(old)) {
 		if (!split_leaf(pt, old, level, &next))
 			return false;
-	} else {
-		if (!frame_alloc_zeroed(pt->fp, &next))
-			return false;
-		pt->tables++;
+	} else if (!table_alloc(pt, &next)) {
+		return false;
 	}
 	replace(pt, slot, arch_mm_pte_table(next), ALIGN_DOWN(in, level_size(level)), level);
 	return true;
@@ -181,6 +206,11 @@ static bool unmap_level(struct pgtable *pt, paddr_t table, unsigned level, uint6
 				return false;
 			if (!unmap_level(pt, arch_mm_pte_addr(*slot), level + 1, in, chunk))
 				return false;
+			/* A table left with nothing mapped goes, so unmapping returns its frames.
+			 */
+			if (table_empty(arch_mm_pte_addr(*slot)))
+				replace_and_free(pt, slot, arch_mm_pte_absent(), ALIGN_DOWN(in, sz),
+						 level);
 		}
 		in += chunk;
 		size -= chunk;

@@ -452,6 +452,8 @@ static const char *check_header(const void *fdt, size_t max_size)
 
 	if (!fdt)
 		return "no DTB: the loader passed a null address in x0";
+	if (max_size < sizeof(struct fdt_header)) /* fdt_check_header reads all of it */
+		return "DTB is cut short: fewer bytes than its header";
 	err = fdt_check_header(fdt);
 	if (err)
 		return fail("DTB header invalid (%s%s)", "", err);

@@ -73,7 +73,10 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 			break;
 	}
 	if (*f == '*') {
-		sp->width = va_arg(*ap, int);
+		int w = va_arg(*ap, int);
+		/* A negative width argument is a '-' flag and a positive width (C11 7.21.6.1p5). */
+		sp->left |= w < 0;
+		sp->width = w < 0 ? (w < -INT32_MAX ? INT32_MAX : -w) : w;
 		f++;
 	}
 	while (*f >= '0' && *f <= '9')

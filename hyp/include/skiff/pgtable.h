@@ -30,7 +30,10 @@ void pgtable_destroy(struct pgtable *pt);
  * allocated; the range is then partly mapped and the caller unmaps it.
  */
 bool pgtable_map(struct pgtable *pt, uint64_t in, paddr_t pa, uint64_t size, mm_mode_t mode);
-/** Removes any mapping of [in, in+size); false only if splitting a block ran out of frames. */
+/**
+ * Removes any mapping of [in, in+size) and frees the tables left empty; false only if splitting a
+ * block ran out of frames.
+ */
 bool pgtable_unmap(struct pgtable *pt, uint64_t in, uint64_t size);
 /** Calls @fn for every table frame of @pt, root included. */
 void pgtable_for_each_table(const struct pgtable *pt, void (*fn)(paddr_t table, void *ctx),

@@ -1,0 +1,70 @@
+/**
+ * Shared helpers of the host unit tests: host memory that stands in for physical RAM, catching a
+ * hypervisor panic (CHECK) as an expected outcome, and reading the console log ring.
+ * Include order matters for cmocka.h, so tests include this header first.
+ */
+#ifndef TEST_SUPPORT_H
+#define TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h> /* after the headers it needs */
+
+#include <skiff/addr.h>
+#include <skiff/types.h>
+
+#include "../fake-arch/fake_arch.h"
+
+/** Host memory of @size bytes aligned to @align, standing in for RAM (test_ram_free_all frees). */
+void *test_ram(size_t size, size_t align);
+/** Host memory of @size bytes followed by an inaccessible page, so over-reads fault. */
+void *test_buf(size_t size);
+/** The physical address the core sees for host pointer @p (the identity, like pa_from_ptr). */
+paddr_t test_pa(const void *p);
+/** Frees every test_ram and test_buf buffer. */
+void test_ram_free_all(void);
+
+struct pgtable;
+/** The level of the leaf translating @in in @pt (walked with the arch_mm accessors), or -1. */
+int test_leaf_level(const struct pgtable *pt, uint64_t in);
+
+/** cmocka setup/teardown: fake_reset() before, test_ram_free_all() after each test. */
+int test_setup(void **state);
+int test_teardown(void **state);
+
+#define TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
+
+/** The newest @n bytes of console output (panic messages land there), NUL-terminated. */
+const char *test_log_tail(size_t n);
+
+/**
+ * Runs @stmt, which must end in a hypervisor panic (CHECK or panic): arch_halt longjmps back here.
+ * Fails the test if @stmt returns. Locals changed inside @stmt must be volatile (setjmp rules).
+ */
+#define EXPECT_PANIC(stmt)                                                       \
+	do {                                                                     \
+		jmp_buf jb_;                                                     \
+		unsigned halts_ = fake.halts;                                    \
+		fake.halt_jmp = &jb_;                                            \
+		if (setjmp(jb_) == 0) {                                          \
+			stmt;                                                    \
+			fake.halt_jmp = NULL;                                    \
+			fail_msg("expected a hypervisor panic from: %s", #stmt); \
+		}                                                                \
+		fake.halt_jmp = NULL;                                            \
+		assert_int_equal(fake.halts, halts_ + 1);                        \
+	} while (0)
+
+/** Asserts that the console log's newest output contains @needle. */
+#define assert_log_contains(needle)                                                          \
+	do {                                                                                 \
+		const char *log_ = test_log_tail(1024);                                      \
+		if (!strstr(log_, (needle)))                                                 \
+			fail_msg("console log lacks \"%s\"; its tail:\n%s", (needle), log_); \
+	} while (0)
+
+#endif
