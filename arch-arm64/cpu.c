@@ -140,20 +140,20 @@ uint64_t arch_fw_call(enum fw_conduit conduit, uint64_t fn, uint64_t a1, uint64_
 		__asm__ volatile("smc #0"
 				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
 				 :
-				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-				   "x13", "x14", "x15", "x16", "x17", "memory");
+				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+				   "x14", "x15", "x16", "x17", "memory");
 	else if (conduit == FW_CONDUIT_HVC)
 		__asm__ volatile("hvc #0"
 				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
 				 :
-				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-				   "x13", "x14", "x15", "x16", "x17", "memory");
+				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+				   "x14", "x15", "x16", "x17", "memory");
 	else
 		x0 = (uint64_t)-1; /* SMCCC NOT_SUPPORTED */
 	return x0;
 }
 
-/* Ticket lock: take a ticket with an exclusive increment of `next`, wait until `owner` reaches it. */
+/* Ticket lock: take a ticket by an exclusive increment of `next`, wait until `owner` reaches it. */
 void arch_spin_lock(struct spinlock *l)
 {
 	uint32_t tmp, newv, ticket;

@@ -15,6 +15,8 @@
 static const char *ec_name(unsigned ec)
 {
 	switch (ec) {
+	/* One line per class: it reads as the table it is. */
+	/* clang-format off */
 	case 0x00: return "unknown reason";
 	case 0x01: return "WFI/WFE";
 	case 0x07: return "FP/SIMD access trapped";
@@ -33,6 +35,7 @@ static const char *ec_name(unsigned ec)
 	case 0x3c: return "BRK instruction";
 	default: return "unlisted exception class";
 	}
+	/* clang-format on */
 }
 
 static const char *vector_name(unsigned kind)
@@ -53,13 +56,14 @@ static void report_abort(const struct exc_frame *f, unsigned ec)
 	const char *kind = (fsc & 0x3c) == 0x04 ? "translation fault" :
 			   (fsc & 0x3c) == 0x08 ? "access flag fault" :
 			   (fsc & 0x3c) == 0x0c ? "permission fault" :
-			   fsc == 0x21 ? "alignment fault" :
-			   fsc == 0x10 ? "synchronous external abort" : "other fault";
+			   fsc == 0x21          ? "alignment fault" :
+			   fsc == 0x10          ? "synchronous external abort" :
+						  "other fault";
 	bool data = ec == 0x24 || ec == 0x25;
 
 	kprintf("  %s %s at address 0x%lx (level %u, FSC 0x%x)\n",
-		data ? (f->esr & (1U << 6) ? "write:" : "read:") : "fetch:", kind, f->far,
-		fsc & 3, fsc);
+		data ? (f->esr & (1U << 6) ? "write:" : "read:") : "fetch:", kind, f->far, fsc & 3,
+		fsc);
 }
 
 static void report_symbol(const char *what, uint64_t addr)

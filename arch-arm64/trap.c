@@ -60,8 +60,9 @@ static struct vcpu *exit_sysreg(struct vcpu *v, uint64_t esr)
 	uint64_t enc = ((esr >> 20) & 3) << 16 | ((esr >> 14) & 7) << 12 |
 		       ((esr >> 10) & 0xf) << 8 | ((esr >> 1) & 0xf) << 4 | ((esr >> 17) & 7);
 
-	return park(v, "forbidden system register access (op0/op1/CRn/CRm/op2 0x%05lx), "
-		       "ESR 0x%08x, PC 0x%lx",
+	return park(v,
+		    "forbidden system register access (op0/op1/CRn/CRm/op2 0x%05lx), "
+		    "ESR 0x%08x, PC 0x%lx",
 		    enc, esr);
 }
 
@@ -75,8 +76,9 @@ static struct vcpu *exit_abort(struct vcpu *v, uint64_t esr)
 {
 	bool data = ((esr >> ESR_EC_SHIFT) & ESR_EC_MASK) == EC_DABT_LOW;
 	const char *fmt = !data ? "instruction fetch at IPA 0x%lx, ESR 0x%08x, PC 0x%lx" :
-			  (esr & (1U << 6)) ? "data abort (write) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx" :
-					     "data abort (read) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx";
+			  (esr & (1U << 6)) ?
+				  "data abort (write) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx" :
+				  "data abort (read) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx";
 
 	return park(v, fmt, fault_ipa(), esr);
 }
@@ -88,8 +90,8 @@ static struct vcpu *exit_unknown(struct vcpu *v, uint64_t esr)
 }
 
 static const exit_handler handlers[64] = {
-	[EC_WFX] = exit_wfx,	     [EC_HVC64] = exit_hvc,	[EC_SMC64] = exit_smc,
-	[EC_SYSREG] = exit_sysreg,   [EC_IABT_LOW] = exit_abort, [EC_DABT_LOW] = exit_abort,
+	[EC_WFX] = exit_wfx,       [EC_HVC64] = exit_hvc,      [EC_SMC64] = exit_smc,
+	[EC_SYSREG] = exit_sysreg, [EC_IABT_LOW] = exit_abort, [EC_DABT_LOW] = exit_abort,
 };
 
 struct vcpu *arch_guest_sync(struct vcpu *v, uint64_t esr)

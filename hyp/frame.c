@@ -107,7 +107,8 @@ const char *frame_pool_init(struct frame_pool *fp, const struct pa_range *ram, u
 	for (unsigned i = 0; i < fp->nregions; i++) {
 		struct frame_region *r = &fp->regions[i];
 		for (unsigned j = 0; j < nreserved; j++)
-			used += region_reserve(r, pa_addr(reserved[j].begin), pa_addr(reserved[j].end));
+			used += region_reserve(r, pa_addr(reserved[j].begin),
+					       pa_addr(reserved[j].end));
 		used += region_reserve(r, pa_addr(fp->meta.begin), pa_addr(fp->meta.end));
 	}
 	fp->free = fp->total - used;

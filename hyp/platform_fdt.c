@@ -58,8 +58,9 @@ static uint64_t read_cells(const fdt32_t *p, int n)
  * is measured in instructions.
  */
 static const char *const known_compatible[] = {
-	"arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic", "arm,armv8-timer",
-	"arm,armv7-timer", "arm,psci-1.0", "arm,psci-0.2", "arm,psci", "arm,pl011",
+	"arm,gic-v3",      "arm,gic-400",     "arm,cortex-a15-gic", "arm,cortex-a9-gic",
+	"arm,armv8-timer", "arm,armv7-timer", "arm,psci-1.0",       "arm,psci-0.2",
+	"arm,psci",        "arm,pl011",
 };
 
 #define SCAN_MAX_NODES 1024
@@ -237,7 +238,6 @@ static void copy_str(char *dst, size_t size, const void *fdt, int node, const ch
 		snprintf(dst, size, "%.*s", (int)strnlen(s, (size_t)len), s);
 }
 
-
 static const char *parse_memory(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	uint64_t base, size;
@@ -250,7 +250,8 @@ static const char *parse_memory(struct platform *p, const void *fdt, const struc
 				return "DTB lists more than 8 memory ranges";
 			if (base + size < base)
 				return "DTB memory range wraps around the address space";
-			p->ram[p->nram++] = (struct pa_range){ pa_init(base), pa_init(base + size) };
+			p->ram[p->nram++] =
+				(struct pa_range){ pa_init(base), pa_init(base + size) };
 		}
 	}
 	return p->nram ? NULL : "DTB has no memory node with a usable \"reg\"";
@@ -285,8 +286,6 @@ static const char *parse_reserved(struct platform *p, const void *fdt, const str
 				err = add_reserved(p, base, size);
 	return err;
 }
-
-
 
 /* The console UART: /chosen/stdout-path (an alias or a path, options after ':'), else any PL011. */
 static int stdout_node(const void *fdt, const struct scan *sc)
@@ -329,7 +328,7 @@ static const char *parse_gic(struct platform *p, const void *fdt, const struct s
 {
 	static const char *const v3[] = { "arm,gic-v3", NULL };
 	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic",
-					   NULL };
+					  NULL };
 	struct platform_gic *g = &p->gic;
 	int node = find_compatible(sc, v3), len;
 	uint64_t unused;
@@ -401,8 +400,7 @@ static const char *parse_cpus(struct platform *p, const void *fdt)
 
 	if (cpus < 0)
 		return "DTB has no /cpus node";
-	fdt_for_each_subnode(node, fdt, cpus)
-	{
+	fdt_for_each_subnode(node, fdt, cpus) {
 		const char *type = fdt_getprop(fdt, node, "device_type", &len);
 		struct cells c = node_cells(fdt, cpus);
 		const fdt32_t *reg;
@@ -427,8 +425,7 @@ static const char *parse_chosen(struct platform *p, const void *fdt, const struc
 	if (chosen < 0)
 		return NULL;
 	copy_str(p->bootargs, sizeof(p->bootargs), fdt, chosen, "bootargs");
-	fdt_for_each_subnode(node, fdt, chosen)
-	{
+	fdt_for_each_subnode(node, fdt, chosen) {
 		struct platform_module *m;
 
 		if (fdt_node_check_compatible(fdt, node, "multiboot,module") != 0)

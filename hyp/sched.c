@@ -70,9 +70,9 @@ void sched_detach(struct vcpu *v)
 /* A vCPU that slept does not get to bank its idle time: at most one slice of credit. */
 static void wake_locked(struct runqueue *rq, struct vcpu *v)
 {
-	uint64_t floor = rq->min_vruntime > timer_us_to_ticks(SCHED_SLICE_US)
-				 ? rq->min_vruntime - timer_us_to_ticks(SCHED_SLICE_US)
-				 : 0;
+	uint64_t floor = rq->min_vruntime > timer_us_to_ticks(SCHED_SLICE_US) ?
+				 rq->min_vruntime - timer_us_to_ticks(SCHED_SLICE_US) :
+				 0;
 
 	if (v->state != VCPU_BLOCKED && v->state != VCPU_OFF)
 		return;

@@ -41,7 +41,8 @@ static const char *find_arg(const char *args, size_t *len)
 {
 	for (const char *w = args; *w;) {
 		size_t n = strchr(w, ' ') ? (size_t)(strchr(w, ' ') - w) : strlen(w);
-		if (n > strlen(SELFTEST_ARG) && strncmp(w, SELFTEST_ARG, strlen(SELFTEST_ARG)) == 0) {
+		if (n > strlen(SELFTEST_ARG) &&
+		    strncmp(w, SELFTEST_ARG, strlen(SELFTEST_ARG)) == 0) {
 			*len = n - strlen(SELFTEST_ARG);
 			return w + strlen(SELFTEST_ARG);
 		}
@@ -60,7 +61,8 @@ void selftest_run(const char *bootargs)
 	if (!name)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(selftests); i++)
-		if (strlen(selftests[i].name) == len && strncmp(name, selftests[i].name, len) == 0) {
+		if (strlen(selftests[i].name) == len &&
+		    strncmp(name, selftests[i].name, len) == 0) {
 			selftests[i].run();
 			return;
 		}

@@ -119,8 +119,7 @@ unsigned vmconfig_start_all(const struct platform *p)
 		kprintf("vms: %s\n", err ? err : "no VM config module (none to start)");
 		return 0;
 	}
-	fdt_for_each_subnode(node, fdt, fdt_path_offset(fdt, "/vms"))
-	{
+	fdt_for_each_subnode(node, fdt, fdt_path_offset(fdt, "/vms")) {
 		struct vm_config cfg;
 		struct vm *vm;
 		err = vmconfig_parse_vm(fdt, node, p, &cfg);

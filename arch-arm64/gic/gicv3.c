@@ -46,8 +46,8 @@ static void write_icc(uint64_t sre, uint64_t pmr, uint64_t bpr, uint64_t igrpen)
 {
 	__asm__ volatile("msr S3_4_C12_C9_5, %0" : : "r"(sre)); /* ICC_SRE_EL2 */
 	isb();
-	__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(pmr));  /* ICC_PMR_EL1 */
-	__asm__ volatile("msr S3_0_C12_C12_3, %0" : : "r"(bpr)); /* ICC_BPR1_EL1 */
+	__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(pmr));      /* ICC_PMR_EL1 */
+	__asm__ volatile("msr S3_0_C12_C12_3, %0" : : "r"(bpr));    /* ICC_BPR1_EL1 */
 	__asm__ volatile("msr S3_0_C12_C12_7, %0" : : "r"(igrpen)); /* ICC_IGRPEN1_EL1 */
 	isb();
 }
@@ -103,8 +103,7 @@ static const char *gicv3_cpu_init(void)
 	if (!rd)
 		return "no GICv3 redistributor matches this CPU's MPIDR";
 	rd_base[0] = rd;
-	arch_mmio_write32(rd + GICR_WAKER,
-			  arch_mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
+	arch_mmio_write32(rd + GICR_WAKER, arch_mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
 	while (arch_mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
 		;
 	arch_mmio_write32(rd + GICR_ICENABLER0, ~0U);
@@ -131,8 +130,7 @@ static void gicv3_disable(uint32_t intid)
 	if (intid < 32)
 		arch_mmio_write32(rd_base[0] + GICR_ICENABLER0, 1U << intid);
 	else
-		arch_mmio_write32(gic.dist + GICD_ICENABLER + (intid / 32) * 4,
-				  1U << (intid % 32));
+		arch_mmio_write32(gic.dist + GICD_ICENABLER + (intid / 32) * 4, 1U << (intid % 32));
 }
 
 static uint32_t gicv3_ack(void)

@@ -23,7 +23,8 @@
 #define SMCCC_OWNER_VENDOR_HYP 6U
 #define SMCCC_OWNER_STANDARD 4U /* PSCI lives here */
 
-#define SKIFF_FN(n) (SMCCC_FAST_CALL | SMCCC_SMC64 | (SMCCC_OWNER_VENDOR_HYP << SMCCC_OWNER_SHIFT) | (n))
+#define SKIFF_FN(n) \
+	(SMCCC_FAST_CALL | SMCCC_SMC64 | (SMCCC_OWNER_VENDOR_HYP << SMCCC_OWNER_SHIFT) | (n))
 
 /* Vendor-specific hypervisor service general queries (DEN0028 section 6, SMC32 IDs). */
 #define SKIFF_HVC_CALL_UID 0x8600ff01U /* x0..x3: the 128-bit UID below, 32 bits each */
@@ -37,7 +38,7 @@
 
 /* ---- Skiff calls ---- */
 
-/** x0 = SKIFF_ABI_MAJOR << 16 | SKIFF_ABI_MINOR. The trivial call (benchmark: hypercall_roundtrip). */
+/** x0 = SKIFF_ABI_MAJOR << 16 | SKIFF_ABI_MINOR; the trivial call (bench: hypercall_roundtrip). */
 #define SKIFF_HVC_ABI_VERSION SKIFF_FN(0x00)
 /** x1 = IPA of bytes, x2 = length (<= SKIFF_CONSOLE_MAX). x0 = bytes written. */
 #define SKIFF_HVC_CONSOLE_WRITE SKIFF_FN(0x01)

@@ -8,24 +8,24 @@
 #include <skiff/types.h>
 
 /* read_NAME()/write_NAME(v) for a system register; ID registers are read without volatile. */
-#define SYSREG_RW(name)                                                        \
-	static inline uint64_t read_##name(void)                               \
-	{                                                                      \
-		uint64_t v;                                                    \
-		__asm__ volatile("mrs %0, " #name : "=r"(v));                  \
-		return v;                                                      \
-	}                                                                      \
-	static inline void write_##name(uint64_t v)                            \
-	{                                                                      \
-		__asm__ volatile("msr " #name ", %0" : : "r"(v) : "memory");   \
+#define SYSREG_RW(name)                                                      \
+	static inline uint64_t read_##name(void)                             \
+	{                                                                    \
+		uint64_t v;                                                  \
+		__asm__ volatile("mrs %0, " #name : "=r"(v));                \
+		return v;                                                    \
+	}                                                                    \
+	static inline void write_##name(uint64_t v)                          \
+	{                                                                    \
+		__asm__ volatile("msr " #name ", %0" : : "r"(v) : "memory"); \
 	}
 
-#define SYSREG_RO_ID(name)                                                     \
-	static inline uint64_t read_##name(void)                               \
-	{                                                                      \
-		uint64_t v;                                                    \
-		__asm__("mrs %0, " #name : "=r"(v));                           \
-		return v;                                                      \
+#define SYSREG_RO_ID(name)                           \
+	static inline uint64_t read_##name(void)     \
+	{                                            \
+		uint64_t v;                          \
+		__asm__("mrs %0, " #name : "=r"(v)); \
+		return v;                            \
 	}
 
 SYSREG_RO_ID(midr_el1)
@@ -74,9 +74,9 @@ SYSREG_RO_ID(id_aa64mmfr1_el1)
 #define SCTLR_EL2_I (1UL << 12)
 #define SCTLR_EL2_WXN (1UL << 19)
 #define SCTLR_EL2_EE (1UL << 25)
-#define SCTLR_EL2_RES1                                                         \
-	((1UL << 4) | (1UL << 5) | (1UL << 11) | (1UL << 16) | (1UL << 18) |   \
-	 (1UL << 22) | (1UL << 23) | (1UL << 28) | (1UL << 29))
+#define SCTLR_EL2_RES1                                                                     \
+	((1UL << 4) | (1UL << 5) | (1UL << 11) | (1UL << 16) | (1UL << 18) | (1UL << 22) | \
+	 (1UL << 23) | (1UL << 28) | (1UL << 29))
 
 /* HCR_EL2 (D13.2.48). */
 #define HCR_EL2_VM (1UL << 0)

@@ -14,12 +14,12 @@
 struct vcpu;
 
 struct cpu {
-	struct vcpu *vcpu;   /* the vCPU whose trap is being handled; offset 0: entry.S reads it */
-	struct vcpu *loaded; /* the vCPU whose EL1 state is in the hardware registers */
-	uintptr_t stack_top; /* SP_EL2 at every guest exit */
-	unsigned index; /* 0 = boot CPU */
-	uint64_t hwid;  /* MPIDR affinity */
-	uint64_t ticks; /* hypervisor timer interrupts taken */
+	struct vcpu *vcpu;    /* the vCPU whose trap is being handled; offset 0: entry.S reads it */
+	struct vcpu *loaded;  /* the vCPU whose EL1 state is in the hardware registers */
+	uintptr_t stack_top;  /* SP_EL2 at every guest exit */
+	unsigned index;       /* 0 = boot CPU */
+	uint64_t hwid;        /* MPIDR affinity */
+	uint64_t ticks;       /* hypervisor timer interrupts taken */
 	uint64_t tick_period; /* counter ticks between timer interrupts, 0 if stopped */
 	uint64_t next_tick;
 	uint64_t irqs; /* interrupts taken */

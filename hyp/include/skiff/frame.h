@@ -24,8 +24,8 @@ struct frame_pool {
 	struct spinlock lock;
 	struct frame_region regions[FRAME_MAX_REGIONS];
 	unsigned nregions;
-	uint64_t total; /* frames managed */
-	uint64_t free;  /* frames free now */
+	uint64_t total;       /* frames managed */
+	uint64_t free;        /* frames free now */
 	struct pa_range meta; /* where the bitmaps were placed */
 };
 

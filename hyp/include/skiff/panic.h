@@ -17,9 +17,9 @@ NORETURN void panic_at(const char *file, int line, const char *fmt, ...)
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /** A hypervisor invariant: false means a bug in Skiff, never bad guest input. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (__builtin_expect(!(cond), 0))                              \
+#define CHECK(cond)                                                              \
+	do {                                                                     \
+		if (__builtin_expect(!(cond), 0))                                \
 			panic_at(__FILE__, __LINE__, "CHECK failed: %s", #cond); \
 	} while (0)
 
@@ -29,7 +29,7 @@ NORETURN void panic_at(const char *file, int line, const char *fmt, ...)
 #define DEBUG_ASSERT(cond) ((void)0)
 #endif
 
-/** Stops the machine: power off where the platform can, else halt. Used by panic and fatal boot errors. */
+/** Stops the machine: power off where the platform can, else halt (panic, fatal boot errors). */
 NORETURN void machine_stop(void);
 
 #endif

@@ -1,7 +1,7 @@
 /**
  * The machine as Skiff sees it: filled from the DTB the loader passed (platform_parse_fdt), checked
- * against the board's own data (boards/<name>/board.c). Everything device-specific the portable core
- * needs is here, so no code path tests "which board am I on".
+ * against the board's own data (boards/<name>/board.c). Everything device-specific the portable
+ * core needs is here, so no code path tests "which board am I on".
  */
 #ifndef SKIFF_PLATFORM_H
 #define SKIFF_PLATFORM_H
@@ -24,9 +24,9 @@ struct platform_gic {
 	uint64_t dist_size;
 	paddr_t redist; /* GICv3: first redistributor region */
 	uint64_t redist_size;
-	paddr_t cpuif; /* GICv2: GICC */
-	paddr_t hyp; /* GICv2: GICH (virtual interface control) */
-	paddr_t vcpu; /* GICv2: GICV */
+	paddr_t cpuif;        /* GICv2: GICC */
+	paddr_t hyp;          /* GICv2: GICH (virtual interface control) */
+	paddr_t vcpu;         /* GICv2: GICV */
 	uint32_t maint_intid; /* maintenance interrupt, 0 if absent */
 };
 

@@ -33,12 +33,12 @@ struct vcpu {
 	/* Scheduler (sched.c): stride scheduling over weighted virtual runtime. */
 	struct vcpu *rq_next;
 	uint64_t vruntime;
-	uint64_t run_start;   /* counter value when it last started running */
-	uint64_t cpu_ticks;   /* total counter ticks run */
-	uint64_t period_ticks; /* ticks run in the current cap period */
-	bool throttled;       /* cap reached: waits for the next period */
-	uint64_t block_deadline; /* SKIFF_HVC_BLOCK deadline, 0 = none */
-	uint64_t timer_deadline; /* SKIFF_HVC_TIMER_SET deadline, 0 = none */
+	uint64_t run_start;       /* counter value when it last started running */
+	uint64_t cpu_ticks;       /* total counter ticks run */
+	uint64_t period_ticks;    /* ticks run in the current cap period */
+	bool throttled;           /* cap reached: waits for the next period */
+	uint64_t block_deadline;  /* SKIFF_HVC_BLOCK deadline, 0 = none */
+	uint64_t timer_deadline;  /* SKIFF_HVC_TIMER_SET deadline, 0 = none */
 	uint64_t vtimer_deadline; /* the guest's CNTV deadline while it is not loaded, 0 = none */
 };
 
@@ -64,7 +64,7 @@ struct vm {
 	struct pgtable s2;
 	ipaddr_t ram_ipa;
 	paddr_t ram_pa; /* RAM is one contiguous run of frames for now */
-	uint64_t entry;  /* guest entry point (IPA) */
+	uint64_t entry; /* guest entry point (IPA) */
 	int exit_code;
 	/* Events: bit n = port n. Bound senders: ev_peer[n] may raise port n. */
 	uint64_t ev_pending;

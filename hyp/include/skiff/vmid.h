@@ -10,8 +10,8 @@
 #include <skiff/types.h>
 
 struct vmid_space {
-	uint64_t gen;  /* starts at 1; a VM with vmid_gen != gen must get a new VMID */
-	unsigned next; /* next free VMID in this generation */
+	uint64_t gen;   /* starts at 1; a VM with vmid_gen != gen must get a new VMID */
+	unsigned next;  /* next free VMID in this generation */
 	unsigned count; /* VMIDs the hardware provides */
 };
 
