@@ -28,7 +28,7 @@ struct image_layout arch_image_layout(void)
 static void el2_setup(void)
 {
 	write_vbar_el2((uintptr_t)arch_vectors);
-	/* AArch64 guests; physical IRQ/FIQ/SError taken to EL2 (D13.2.48). Stage 2 comes with VMs. */
+	/* AArch64 guests; physical IRQ/FIQ/SError to EL2 (D13.2.48). Stage 2 comes with VMs. */
 	write_hcr_el2(HCR_EL2_RW | HCR_EL2_IMO | HCR_EL2_FMO | HCR_EL2_AMO);
 	/* Do not trap FP/SIMD at EL2: libfdt (built by Debian for generic arm64) uses SIMD. */
 	write_cptr_el2(CPTR_EL2_RES1);

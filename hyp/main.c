@@ -116,8 +116,8 @@ static void boot_report(void)
 	kprintf("  image 0x%lx-0x%lx (%lu KiB), DTB at 0x%lx (%u bytes)\n",
 		pa_addr(img.image.begin), pa_addr(img.image.end) - 1,
 		pa_range_size(img.image) >> 10, pa_addr(plat.fdt), plat.fdt_size);
-	kprintf("  free  %lu MiB in %lu frames; PSCI %u.%u via %s\n",
-		frames.free * PAGE_SIZE >> 20, frames.free, pv >> 16, pv & 0xffff,
+	kprintf("  free  %lu MiB in %lu frames; PSCI %u.%u via %s\n", frames.free * PAGE_SIZE >> 20,
+		frames.free, pv >> 16, pv & 0xffff,
 		psci_conduit() == FW_CONDUIT_SMC ? "SMC" : "HVC");
 }
 
