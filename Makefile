@@ -27,7 +27,7 @@ OBJS := $(patsubst %,$(B)/obj/%.o,$(SRCS))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HYP_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align -mno-outline-atomics -fpie \
-	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
 	-Ihyp/include -Iinclude -Iarch-arm64/include -I$(FDT_DIR)/include -MMD -MP
 ASFLAGS := -g -D__ASSEMBLER__ -Ihyp/include -Iarch-arm64/include \

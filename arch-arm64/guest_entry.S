@@ -38,7 +38,12 @@
 guest_sync:
 	guest_save
 	mrs	x1, esr_el2
-	bl	arch_guest_sync			/* x0 = next vCPU */
+	lsr	x2, x1, #26			/* ESR_EL2.EC */
+	cmp	x2, #0x16			/* HVC64: the hot path goes straight to C */
+	b.ne	1f
+	bl	vcpu_hypercall			/* x0 = next vCPU */
+	b	guest_resume
+1:	bl	arch_guest_sync
 	b	guest_resume
 
 	.global	guest_irq

@@ -79,11 +79,6 @@ void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid)
 	v->arch.vttbr = (uint64_t)vmid << 48 | pa_addr(root);
 }
 
-void arch_vcpu_set_virq(struct vcpu *v, bool pending)
-{
-	v->arch.hcr = pending ? (HCR_GUEST | HCR_EL2_VI) : HCR_GUEST;
-}
-
 #define SAVE(idx, reg) a->sys[idx] = ({ uint64_t _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
 #define LOAD(idx, reg) __asm__ volatile("msr " #reg ", %0" : : "r"(a->sys[idx]))
 

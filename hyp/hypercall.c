@@ -183,9 +183,11 @@ struct vcpu *vcpu_hypercall(struct vcpu *v)
 	uint32_t fid = (uint32_t)arg(v, 0);
 	uint32_t n = fid & 0xffff;
 
-	if ((fid & ~0xffffU) == SKIFF_FN(0) && n < SKIFF_HVC_COUNT)
+	if ((fid & ~0xffffU) != SKIFF_FN(0))
+		other_call(v, fid);
+	else if (n < SKIFF_HVC_COUNT)
 		skiff_calls[n](v);
 	else
-		other_call(v, fid);
+		ret(v, SKIFF_E_NOT_SUPPORTED);
 	return vcpu_exit(v);
 }

@@ -21,14 +21,13 @@ static void load(struct cpu *c, struct vcpu *next)
 	c->loaded = next;
 }
 
-struct vcpu *vcpu_exit(struct vcpu *v)
+struct vcpu *vcpu_exit_resched(struct vcpu *v)
 {
 	struct cpu *c = this_cpu();
 	struct vcpu *next = sched_next(v);
 
 	if (next != c->loaded)
 		load(c, next);
-	arch_vcpu_set_virq(next, vm_event_ready(next->vm));
 	c->vcpu = next;
 	return next;
 }

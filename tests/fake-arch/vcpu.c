@@ -45,11 +45,6 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	next->arch.switches_in++;
 }
 
-void arch_vcpu_set_virq(struct vcpu *v, bool pending)
-{
-	v->arch.virq = pending;
-}
-
 void arch_vcpu_vtimer_mask(struct vcpu *v)
 {
 	v->arch.vtimer_masked = true;

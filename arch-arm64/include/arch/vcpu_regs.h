@@ -57,6 +57,15 @@ struct arch_vcpu {
 	uint64_t vttbr; /* VMID << 48 | stage-2 root */
 };
 
+/* HCR_EL2.VI (ARM ARM D13.2.48): a virtual IRQ is pending for the guest. */
+#define ARCH_HCR_VI (1UL << 7)
+
+/** Sets the virtual IRQ line of a vCPU for its next entry (on every exit: kept inline). */
+static inline void arch_vcpu_set_virq(struct arch_vcpu *a, bool pending)
+{
+	a->hcr = pending ? (a->hcr | ARCH_HCR_VI) : (a->hcr & ~ARCH_HCR_VI);
+}
+
 static inline uint64_t arch_vcpu_reg(const struct arch_vcpu *a, unsigned n)
 {
 	return a->x[n];

@@ -19,8 +19,6 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg);
 void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid);
 /** Saves @prev's EL1 state (may be NULL) and loads @next's into the hardware. */
 void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next);
-/** Sets the virtual IRQ line of @v (HCR_EL2.VI) for its next entry. */
-void arch_vcpu_set_virq(struct vcpu *v, bool pending);
 /** Masks the guest timer of a vCPU that is not loaded (its deadline passed while it was out). */
 void arch_vcpu_vtimer_mask(struct vcpu *v);
 /** Masks the guest timer in the hardware (its interrupt fired while the vCPU was loaded). */

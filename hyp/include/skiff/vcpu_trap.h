@@ -5,7 +5,9 @@
 #ifndef SKIFF_VCPU_TRAP_H
 #define SKIFF_VCPU_TRAP_H
 
+#include <skiff/cpu.h>
 #include <skiff/types.h>
+#include <skiff/vm.h>
 
 struct vcpu;
 
@@ -21,7 +23,19 @@ struct vcpu *vcpu_interrupted(struct vcpu *v);
 void vcpu_vtimer_fired(struct vcpu *v);
 /** The guest-timer interrupt handler (registered for the DTB's virtual timer INTID). */
 void vcpu_vtimer_irq(uint32_t intid, void *ctx);
-/** Common exit: pick the next vCPU, switch hardware state if it changes, set its virtual IRQ. */
-struct vcpu *vcpu_exit(struct vcpu *v);
+/** Common exit, slow part: pick the next vCPU and switch the hardware to it if it changes. */
+struct vcpu *vcpu_exit_resched(struct vcpu *v);
+
+/**
+ * Common exit: the vCPU to enter next, with its virtual IRQ line set. Inline because every
+ * hypercall ends here: when @v may keep running, it costs a few loads and a compare.
+ */
+static inline struct vcpu *vcpu_exit(struct vcpu *v)
+{
+	if (__builtin_expect(v->state != VCPU_RUNNING || this_cpu()->rq.need_resched, 0))
+		v = vcpu_exit_resched(v);
+	arch_vcpu_set_virq(&v->arch, vm_event_ready(v->vm));
+	return v;
+}
 
 #endif

@@ -19,6 +19,11 @@ struct arch_vcpu {
 	unsigned switches_in;
 };
 
+static inline void arch_vcpu_set_virq(struct arch_vcpu *a, bool pending)
+{
+	a->virq = pending;
+}
+
 static inline uint64_t arch_vcpu_reg(const struct arch_vcpu *a, unsigned n)
 {
 	return a->reversed_x[FAKE_NREGS - 1 - n];
