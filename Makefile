@@ -85,8 +85,10 @@ $(B)/skiff.bin: $(B)/skiff.elf
 # ---- Running ----
 QEMU_RUN := $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot
 
-run: $(B)/skiff.bin
-	$(QEMU_RUN) -kernel $(B)/skiff.bin
+# VMS names the VM config (dts/$(VMS).dts) whose guests boot as modules next to Skiff.
+VMS ?= demo
+run: $(B)/skiff.bin guests
+	$(QEMU_RUN) -kernel $(B)/skiff.bin $$(python3 tools/guest-args.py build/dts/$(VMS).dtb)
 
 # QEMU halted at reset with a gdbstub; gdb-multiarch attached with the ELF's symbols. The serial
 # console goes to $(B)/console.log (gdb owns the terminal): `tail -f` it from another terminal.
