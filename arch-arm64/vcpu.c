@@ -22,10 +22,10 @@ NORETURN void arch_enter_first_asm(struct vcpu *v, uintptr_t stack_top);
  * maintenance inner-shareable; trap WFI/WFE (scheduling), SMC (no firmware for guests),
  * implementation-defined and auxiliary control registers, and set/way cache maintenance.
  */
-#define HCR_GUEST                                                                      \
-	(HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_FB | \
-	 HCR_EL2_BSU_IS | HCR_EL2_TWI | HCR_EL2_TWE | HCR_EL2_TSC | HCR_EL2_TIDCP |         \
-	 HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_RW)
+#define HCR_GUEST                                                                                  \
+	(HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_FB |        \
+	 HCR_EL2_BSU_IS | HCR_EL2_TWI | HCR_EL2_TWE | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | \
+	 HCR_EL2_TSW | HCR_EL2_RW)
 
 /* SCTLR_EL1 RES1 bits at reset for ARMv8.0 (D13.2.118): 11, 20, 22, 23, 28, 29. */
 #define SCTLR_EL1_RESET 0x30d00800UL
@@ -39,8 +39,8 @@ void arch_virt_cpu_init(void)
 	uint64_t hpmn = (read_pmcr_el0() >> 11) & 0x1f;
 
 	/* VTCR_EL2 (D13.2.151): 39-bit IPA, walk from level 1, WB walks, inner shareable, 4 KiB. */
-	write_vtcr_el2((1UL << 31) | (MIN(ps, 2UL) << 16) | (3UL << 12) | (1UL << 10) |
-		       (1UL << 8) | (1UL << 6) | 25);
+	write_vtcr_el2((1UL << 31) | (MIN(ps, 2UL) << 16) | (3UL << 12) | (1UL << 10) | (1UL << 8) |
+		       (1UL << 6) | 25);
 	write_mdcr_el2(MDCR_TRAPS | hpmn);
 	isb();
 }
@@ -79,7 +79,12 @@ void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid)
 	v->arch.vttbr = (uint64_t)vmid << 48 | pa_addr(root);
 }
 
-#define SAVE(idx, reg) a->sys[idx] = ({ uint64_t _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
+#define SAVE(idx, reg)                                        \
+	a->sys[idx] = ({                                      \
+		uint64_t _v;                                  \
+		__asm__ volatile("mrs %0, " #reg : "=r"(_v)); \
+		_v;                                           \
+	})
 #define LOAD(idx, reg) __asm__ volatile("msr " #reg ", %0" : : "r"(a->sys[idx]))
 
 static void save_el1(struct arch_vcpu *a)
@@ -146,9 +151,9 @@ static void save_vtimer(struct vcpu *v)
 	a->sys[SR_CNTV_CTL] = ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
 	a->sys[SR_CNTV_CVAL] = read_cntv_cval_el0();
 	write_cntv_ctl_el0(0);
-	v->vtimer_deadline = (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE
-				     ? MAX(a->sys[SR_CNTV_CVAL], 1UL)
-				     : 0;
+	v->vtimer_deadline = (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE ?
+				     MAX(a->sys[SR_CNTV_CVAL], 1UL) :
+				     0;
 }
 
 static void load_vtimer(struct vcpu *v)

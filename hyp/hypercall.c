@@ -162,9 +162,9 @@ static void other_call(struct vcpu *v, uint32_t fid)
 	case SKIFF_PSCI_FEATURES: {
 		uint64_t f = arg(v, 1);
 		ret(v, f == SKIFF_PSCI_VERSION || f == SKIFF_PSCI_SYSTEM_OFF ||
-				       f == SKIFF_PSCI_SYSTEM_RESET || f == SKIFF_PSCI_FEATURES
-			       ? 0
-			       : SKIFF_E_NOT_SUPPORTED);
+				       f == SKIFF_PSCI_SYSTEM_RESET || f == SKIFF_PSCI_FEATURES ?
+			       0 :
+			       SKIFF_E_NOT_SUPPORTED);
 		break;
 	}
 	case SKIFF_PSCI_SYSTEM_OFF:

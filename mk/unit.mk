@@ -107,4 +107,4 @@ check-headers: | $(SETUP)
 		fi; \
 	done; exit $$fail
 
-TEST_DEPS += test-unit check-headers
+TEST_DEPS += test-unit check-format check-headers

@@ -47,7 +47,7 @@ enum el1_sysreg {
 };
 
 struct arch_vcpu {
-	uint64_t x[31]; /* x0..x30 */
+	uint64_t x[31];  /* x0..x30 */
 	uint64_t pc;     /* ELR_EL2 at exit: where the guest resumes */
 	uint64_t pstate; /* SPSR_EL2 at exit */
 	uint64_t hcr;    /* HCR_EL2 while this vCPU runs (VI = virtual IRQ pending) */
