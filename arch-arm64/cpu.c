@@ -11,11 +11,6 @@
 bool arch_locks_live;
 unsigned arch_boot_el_value;
 
-struct cpu *arch_this_cpu(void)
-{
-	return (struct cpu *)read_tpidr_el2();
-}
-
 void arch_set_this_cpu(struct cpu *c)
 {
 	write_tpidr_el2((uint64_t)c);

@@ -28,7 +28,7 @@ void fake_violation(const char *fmt, ...)
 		fail_msg("arch seam contract broken: %s", fake.violation);
 }
 
-struct cpu *arch_this_cpu(void)
+struct cpu *fake_this_cpu(void)
 {
 	if (!fake.this_cpu)
 		fake_violation("arch_this_cpu() before arch_set_this_cpu()");

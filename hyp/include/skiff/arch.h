@@ -6,6 +6,7 @@
 #ifndef SKIFF_ARCH_H
 #define SKIFF_ARCH_H
 
+#include <arch/percpu.h>
 #include <skiff/addr.h>
 #include <skiff/types.h>
 
@@ -13,8 +14,7 @@ struct cpu;
 
 /* ---- CPU ---- */
 
-/** The calling CPU's per-CPU record (TPIDR_EL2 on arm64). */
-struct cpu *arch_this_cpu(void);
+/* arch_this_cpu(): the calling CPU's per-CPU record, inline from <arch/percpu.h>. */
 /** Installs @c as the calling CPU's per-CPU record. */
 void arch_set_this_cpu(struct cpu *c);
 /** The calling CPU's hardware identity (MPIDR_EL1 affinity fields on arm64). */
