@@ -93,6 +93,7 @@ static void hvc_event_mask(struct vcpu *v)
 	struct vm *vm = v->vm;
 
 	vm->ev_mask = (vm->ev_mask | arg(v, 1)) & ~arg(v, 2);
+	vm_events_update(vm);
 	ret(v, (int64_t)vm->ev_mask);
 }
 
@@ -100,6 +101,7 @@ static void hvc_event_ack(struct vcpu *v)
 {
 	uint64_t bits = __atomic_fetch_and(&v->vm->ev_pending, ~arg(v, 1), __ATOMIC_ACQ_REL);
 
+	vm_events_update(v->vm);
 	ret(v, (int64_t)(bits & arg(v, 1)));
 }
 

@@ -166,6 +166,7 @@ static void expire_deadlines(struct runqueue *rq, uint64_t now)
 			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER,
 					  __ATOMIC_RELAXED);
 		}
+		vm_events_update(v->vm);
 		if (v->state == VCPU_BLOCKED &&
 		    ((v->block_deadline && now >= v->block_deadline) || vm_event_ready(v->vm)))
 			wake_locked(rq, v);

@@ -215,7 +215,7 @@ void vm_reboot(struct vm *vm)
 	vm->ev_pending = 0;
 	vm->ev_mask = 0;
 	kprintf("vm %u '%s' rebooting\n", vm->id, vm->cfg.name);
-	start_vcpus(vm);
+	start_vcpus(vm); /* the reset vCPUs start with the virtual IRQ line low */
 }
 
 void vm_event_raise(struct vm *vm, unsigned port)
@@ -223,7 +223,10 @@ void vm_event_raise(struct vm *vm, unsigned port)
 	uint64_t bit = 1ULL << port;
 
 	__atomic_fetch_or(&vm->ev_pending, bit, __ATOMIC_RELEASE);
-	if (!(vm->ev_mask & bit) && vm->vcpus[0].state == VCPU_BLOCKED)
+	if (vm->ev_mask & bit)
+		return;
+	vm_events_update(vm);
+	if (vm->vcpus[0].state == VCPU_BLOCKED)
 		sched_wake(&vm->vcpus[0]);
 }
 

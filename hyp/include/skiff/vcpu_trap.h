@@ -27,14 +27,14 @@ void vcpu_vtimer_irq(uint32_t intid, void *ctx);
 struct vcpu *vcpu_exit_resched(struct vcpu *v);
 
 /**
- * Common exit: the vCPU to enter next, with its virtual IRQ line set. Inline because every
- * hypercall ends here: when @v may keep running, it costs a few loads and a compare.
+ * Common exit: the vCPU to enter next. Inline because every hypercall ends here: when @v may
+ * keep running, it costs two loads and a compare. (Its virtual IRQ line is kept current by
+ * vm_events_update.)
  */
 static inline struct vcpu *vcpu_exit(struct vcpu *v)
 {
 	if (__builtin_expect(v->state != VCPU_RUNNING || this_cpu()->rq.need_resched, 0))
 		v = vcpu_exit_resched(v);
-	arch_vcpu_set_virq(&v->arch, vm_event_ready(v->vm));
 	return v;
 }
 

@@ -104,6 +104,16 @@ static inline bool vm_event_ready(const struct vm *vm)
 	return (vm->ev_pending & ~vm->ev_mask) != 0;
 }
 
+/**
+ * Sets vCPU 0's virtual IRQ line to match the VM's events. Called wherever pending or mask bits
+ * change (raise, ack, mask, deadlines, reboot) rather than on every exit, which keeps the exit
+ * path short. With SMP, a change for a vCPU running on another CPU also needs a kick (issue 6).
+ */
+static inline void vm_events_update(struct vm *vm)
+{
+	arch_vcpu_set_virq(&vm->vcpus[0].arch, vm_event_ready(vm));
+}
+
 /** Console bytes from the guest: buffered and printed a line at a time. */
 void vm_console_put(struct vm *vm, const char *s, size_t n);
 
