@@ -40,9 +40,15 @@
 
 /** x0 = SKIFF_ABI_MAJOR << 16 | SKIFF_ABI_MINOR; the trivial call (bench: hypercall_roundtrip). */
 #define SKIFF_HVC_ABI_VERSION SKIFF_FN(0x00)
-/** x1 = IPA of bytes, x2 = length (<= SKIFF_CONSOLE_MAX). x0 = bytes written. */
+/**
+ * x1 = IPA of bytes, x2 = length (<= SKIFF_CONSOLE_MAX). x0 = bytes written. The root partition
+ * owns the terminal: its bytes go out as they are; other VMs' lines get a "[name] " prefix.
+ */
 #define SKIFF_HVC_CONSOLE_WRITE SKIFF_FN(0x01)
-/** x1 = IPA of buffer, x2 = size. x0 = bytes read (0: nothing waiting). */
+/**
+ * x1 = IPA of buffer, x2 = size. x0 = bytes read (0: nothing waiting). Root reads the UART;
+ * other VMs get their input through the console channel.
+ */
 #define SKIFF_HVC_CONSOLE_READ SKIFF_FN(0x02)
 /** Gives up the CPU to other runnable vCPUs. x0 = 0. */
 #define SKIFF_HVC_YIELD SKIFF_FN(0x03)
@@ -57,7 +63,10 @@
 #define SKIFF_HVC_EVENT_SEND SKIFF_FN(0x06)
 /** x1 = ports to mask, x2 = ports to unmask (bit n = port n). x0 = the new mask. */
 #define SKIFF_HVC_EVENT_MASK SKIFF_FN(0x07)
-/** Clears the pending ports in x1 and returns in x0 those of them that were pending. */
+/**
+ * Clears the pending ports in x1 and returns in x0 those of them that were pending. x0 is a
+ * bitmap, never an error code (with port 63 pending it reads as negative).
+ */
 #define SKIFF_HVC_EVENT_ACK SKIFF_FN(0x08)
 /** Lets VM x2 send to this VM's port x1 (x2 = SKIFF_VM_NONE unbinds). x0 = 0. */
 #define SKIFF_HVC_EVENT_BIND SKIFF_FN(0x09)
@@ -68,7 +77,58 @@
 /** Restarts this VM from its image. Does not return. */
 #define SKIFF_HVC_REBOOT SKIFF_FN(0x0c)
 
-#define SKIFF_HVC_COUNT 0x0d
+/* ---- Channels (include/skiff-abi/channel.h, docs/channels.md) ---- */
+/** Root only: offers a service. x1 = class, x2 = instance. x0 = offer id. */
+#define SKIFF_HVC_CHAN_OFFER SKIFF_FN(0x0d)
+/** x1 = IPA of struct skiff_offer[x2]. x0 = number of offers (may exceed x2: only x2 written). */
+#define SKIFF_HVC_CHAN_LIST SKIFF_FN(0x0e)
+/**
+ * Child: opens a channel to offer x1 sharing x3 pages at IPA x2 (page aligned, even count
+ * 4..256, all in the caller's RAM). x0 = channel id. The hypervisor maps the pages into root,
+ * binds a port in each VM to the other and raises SKIFF_EV_CHANNEL in root.
+ */
+#define SKIFF_HVC_CHAN_OPEN SKIFF_FN(0x0f)
+/** x1 = channel id, x2 = IPA of struct skiff_channel_info (filled for the caller). x0 = 0. */
+#define SKIFF_HVC_CHAN_INFO SKIFF_FN(0x10)
+/** Either end: closes channel x1; root's mapping is revoked, both get SKIFF_EV_CHANNEL. */
+#define SKIFF_HVC_CHAN_CLOSE SKIFF_FN(0x11)
+
+/* ---- Root partition (privileged VMs only; others get SKIFF_E_DENIED) ---- */
+/** x1 = IPA of struct skiff_vm_status[x2]. x0 = number of VMs (only x2 written). */
+#define SKIFF_HVC_VM_LIST SKIFF_FN(0x12)
+/** x1 = VM id, x2 = SKIFF_VMCTL_*. x0 = 0. */
+#define SKIFF_HVC_VM_CTRL SKIFF_FN(0x13)
+/** Creates a VM from the boot config's node named by the string at IPA x1, length x2. x0 = id. */
+#define SKIFF_HVC_VM_CREATE SKIFF_FN(0x14)
+/** Copies the newest hypervisor log bytes (at most x2) to IPA x1. x0 = bytes. */
+#define SKIFF_HVC_LOG_READ SKIFF_FN(0x15)
+
+#define SKIFF_HVC_COUNT 0x16
+
+#define SKIFF_VMCTL_PAUSE 1
+#define SKIFF_VMCTL_UNPAUSE 2
+#define SKIFF_VMCTL_DESTROY 3
+#define SKIFF_VMCTL_REBOOT 4
+
+/** One VM as SKIFF_HVC_VM_LIST reports it. */
+struct skiff_vm_status {
+	unsigned int id;
+	unsigned int state; /* SKIFF_VM_STATE_* */
+	unsigned int vcpus;
+	unsigned int weight;
+	unsigned int cap;
+	int exit_code;
+	unsigned int privileged;
+	unsigned int reserved;
+	unsigned long long ram_bytes;
+	unsigned long long cpu_us; /* CPU time used, all vCPUs */
+	char name[32];
+};
+
+#define SKIFF_VM_STATE_RUNNING 1
+#define SKIFF_VM_STATE_PAUSED 2
+#define SKIFF_VM_STATE_PARKED 3
+#define SKIFF_VM_STATE_SHUTDOWN 4
 
 /* ---- Errors (x0 < 0) ---- */
 #define SKIFF_OK 0
@@ -84,8 +144,10 @@
 #define SKIFF_EV_PORTS 64
 #define SKIFF_EV_TIMER 0   /* the SKIFF_HVC_TIMER_SET deadline passed */
 #define SKIFF_EV_VTIMER 1  /* the guest's own CNTV timer fired (CNTV_CTL.IMASK was set for it) */
-#define SKIFF_EV_CONSOLE 2 /* console input is waiting */
-#define SKIFF_EV_FIRST_FREE 8
+#define SKIFF_EV_CONSOLE 2 /* console input is waiting (root: the UART) */
+#define SKIFF_EV_CHANNEL 3 /* a channel of this VM opened or closed: look with CHAN_INFO */
+#define SKIFF_EV_VMSTATE 4 /* root: some VM changed state (parked, exited): look with VM_LIST */
+#define SKIFF_EV_FIRST_FREE 8 /* ports 8..63: doorbells (EVENT_BIND, or bound by CHAN_OPEN) */
 
 #define SKIFF_VM_NONE 0xffffffffU
 #define SKIFF_CONSOLE_MAX 256
