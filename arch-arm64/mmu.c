@@ -110,29 +110,55 @@ void arch_mm_pte_write(pte_t *slot, pte_t pte)
 	dsb_ish(); /* make the store visible to the table walker (D8.2.8) */
 }
 
+/*
+ * Stage-2 TLB maintenance acts on the VMID in VTTBR_EL2 (ARM ARM D8.13.5): the target VM's VMID
+ * is installed for the operation (the VM being changed is often not the one running) and the
+ * running one's put back.
+ */
+static uint64_t enter_vmid(uint16_t vmid)
+{
+	uint64_t saved;
+
+	__asm__ volatile("mrs %0, vttbr_el2" : "=r"(saved));
+	__asm__ volatile("msr vttbr_el2, %0\n\tisb" : : "r"((uint64_t)vmid << 48) : "memory");
+	return saved;
+}
+
+static void leave_vmid(uint64_t saved)
+{
+	__asm__ volatile("msr vttbr_el2, %0\n\tisb" : : "r"(saved) : "memory");
+}
+
 void arch_mm_tlb_invalidate(enum mm_stage stage, uint64_t input_addr, uint16_t vmid)
 {
-	(void)vmid; /* stage 2: the caller's VTTBR_EL2 selects the VMID (issue 3 adds the switch) */
-	if (stage == MM_STAGE_EL2)
+	uint64_t saved;
+
+	if (stage == MM_STAGE_EL2) {
 		__asm__ volatile("tlbi vae2is, %0" : : "r"(input_addr >> PAGE_SHIFT) : "memory");
-	else
-		__asm__ volatile("tlbi ipas2e1is, %0\n\tdsb ish\n\ttlbi vmalle1is"
-				 :
-				 : "r"(input_addr >> PAGE_SHIFT)
-				 : "memory");
-	dsb_ish();
-	isb();
+		dsb_ish();
+		isb();
+		return;
+	}
+	saved = enter_vmid(vmid);
+	/* By IPA for stage 2, then all stage-1 entries of the VMID that were built on it. */
+	__asm__ volatile("tlbi ipas2e1is, %0\n\tdsb ish\n\ttlbi vmalle1is\n\tdsb ish"
+			 :
+			 : "r"(input_addr >> PAGE_SHIFT)
+			 : "memory");
+	leave_vmid(saved);
 }
 
 void arch_mm_tlb_invalidate_all(enum mm_stage stage, uint16_t vmid)
 {
-	(void)vmid;
-	if (stage == MM_STAGE_EL2)
-		__asm__ volatile("tlbi alle2is" ::: "memory");
-	else
-		__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
-	dsb_ish();
-	isb();
+	uint64_t saved;
+
+	if (stage == MM_STAGE_EL2) {
+		__asm__ volatile("tlbi alle2is\n\tdsb ish\n\tisb" ::: "memory");
+		return;
+	}
+	saved = enter_vmid(vmid);
+	__asm__ volatile("tlbi vmalls12e1is\n\tdsb ish" ::: "memory");
+	leave_vmid(saved);
 }
 
 /* TCR_EL2 (D13.2.123), E2H=0: T0SZ=16 (48-bit), WB-cacheable inner-shareable walks, 4 KiB. */

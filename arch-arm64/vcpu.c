@@ -56,9 +56,35 @@ void arch_tlb_flush_guests(void)
 	__asm__ volatile("dsb ishst\n\ttlbi alle1is\n\tdsb ish\n\tisb" ::: "memory");
 }
 
+/* Where guest_entry.S saves x19-x29 of an exiting vCPU whose live registers are void. */
+static struct arch_vcpu discard[PLATFORM_MAX_CPUS];
+
+/*
+ * A vCPU reset while its state is live on this CPU (a guest rebooting itself, root restarting
+ * after its own fault) must not get that state back: its EL1 registers are not loaded again
+ * from memory unless `loaded` changes, and guest_entry.S swaps x19-x29 only when the vCPU
+ * changes. So forget it is loaded, and point the exit's saved-vCPU slot (at the top of this
+ * CPU's stack, see guest_save) at a discard area.
+ */
+static void forget_live_state(struct vcpu *v)
+{
+	struct cpu *c = this_cpu();
+	struct vcpu **exiting;
+
+	if (!c || !c->stack_top)
+		return; /* still booting: nothing is live */
+	if (c->loaded == v)
+		c->loaded = NULL;
+	exiting = (struct vcpu **)(c->stack_top - 16);
+	if (*exiting == v)
+		*exiting = (struct vcpu *)&discard[c->index];
+}
+
 void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
 	struct arch_vcpu *a = &v->arch;
+
+	forget_live_state(v);
 
 	for (unsigned i = 0; i < ARRAY_SIZE(a->x); i++)
 		a->x[i] = 0;

@@ -73,6 +73,14 @@ int console_getc(void)
 	return u ? u->drv->getc(u->base) : -1;
 }
 
+void console_rx_irq(bool enable)
+{
+	const struct uart *u = con.uart;
+
+	if (u && u->drv->rx_irq)
+		u->drv->rx_irq(u->base, enable);
+}
+
 size_t console_log_read(char *buf, size_t size)
 {
 	uint64_t flags = arch_irq_save();

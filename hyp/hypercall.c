@@ -7,6 +7,7 @@
 #include <skiff/console.h>
 #include <skiff/cpu.h>
 #include <skiff/guest_mem.h>
+#include <skiff/hypercall.h>
 #include <skiff/sched.h>
 #include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
@@ -38,14 +39,30 @@ static void hvc_console_write(struct vcpu *v)
 		return;
 	}
 	err = guest_copy_from(v->vm, buf, ipa_init(arg(v, 1)), len);
-	if (!err)
+	if (!err && v->vm->cfg.privileged)
+		console_write(buf, len); /* root owns the terminal */
+	else if (!err)
 		vm_console_put(v->vm, buf, len);
 	ret(v, err ? err : (int64_t)len);
 }
 
+/* Root reads the UART; it is told input waits by SKIFF_EV_CONSOLE (see console_input_irq). */
 static void hvc_console_read(struct vcpu *v)
 {
-	ret(v, 0); /* console input arrives with the root partition's console service */
+	char buf[SKIFF_CONSOLE_MAX];
+	uint64_t size = MIN(arg(v, 2), (uint64_t)sizeof(buf)), n = 0;
+	int c, err;
+
+	if (!v->vm->cfg.privileged) {
+		ret(v, 0); /* other VMs get input through their console channel */
+		return;
+	}
+	while (n < size && (c = console_getc()) >= 0)
+		buf[n++] = (char)c;
+	err = n ? guest_copy_to(v->vm, ipa_init(arg(v, 1)), buf, n) : 0;
+	if (n < size)
+		console_rx_irq(true); /* drained: the next byte raises SKIFF_EV_CONSOLE again */
+	ret(v, err ? err : (int64_t)n);
 }
 
 static void hvc_yield(struct vcpu *v)
@@ -136,13 +153,17 @@ static void hvc_reboot(struct vcpu *v)
 	vm_reboot(v->vm);
 }
 
-static void (*const skiff_calls[SKIFF_HVC_COUNT])(struct vcpu *) = {
+static void (*const skiff_calls[])(struct vcpu *) = {
 	[0x00] = hvc_abi_version, [0x01] = hvc_console_write, [0x02] = hvc_console_read,
 	[0x03] = hvc_yield,       [0x04] = hvc_block,         [0x05] = hvc_timer_set,
 	[0x06] = hvc_event_send,  [0x07] = hvc_event_mask,    [0x08] = hvc_event_ack,
 	[0x09] = hvc_event_bind,  [0x0a] = hvc_vm_info,       [0x0b] = hvc_shutdown,
-	[0x0c] = hvc_reboot,
+	[0x0c] = hvc_reboot,      [0x0d] = hvc_chan_offer,    [0x0e] = hvc_chan_list,
+	[0x0f] = hvc_chan_open,   [0x10] = hvc_chan_info,     [0x11] = hvc_chan_close,
+	[0x12] = hvc_vm_list,     [0x13] = hvc_vm_ctrl,       [0x14] = hvc_vm_create,
+	[0x15] = hvc_log_read,
 };
+_Static_assert(ARRAY_SIZE(skiff_calls) == SKIFF_HVC_COUNT, "a Skiff call has no handler");
 
 /* SMCCC general queries and guest PSCI (DEN0028 section 6, DEN0022 section 5). */
 static void other_call(struct vcpu *v, uint32_t fid)

@@ -140,6 +140,10 @@ static NORETURN void run_guests(void)
 	vmid_space_init(&vmids, arch_vmid_count());
 	if (plat.timer.virt)
 		irq_register(plat.timer.virt, vcpu_vtimer_irq, NULL);
+	if (plat.uart.intid) {
+		irq_register(plat.uart.intid, console_input_irq, NULL);
+		console_rx_irq(true);
+	}
 	if (vmconfig_start_all(&plat) == 0)
 		kprintf("idle: no guests; Ctrl-A X leaves QEMU\n");
 	arch_vcpu_enter_first(sched_next(NULL));

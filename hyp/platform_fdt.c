@@ -360,6 +360,16 @@ static const char *parse_gic(struct platform *p, const void *fdt, const struct s
 	return NULL;
 }
 
+/* The console UART's receive interrupt, when it is wired to a GIC (so root can sleep on input). */
+static void parse_uart_irq(struct platform *p, const void *fdt, const struct scan *sc)
+{
+	int node = stdout_node(fdt, sc), len;
+	const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
+
+	if (irq && len >= 12 && p->gic.kind != IRQCHIP_NONE)
+		p->uart.intid = gic_intid(irq);
+}
+
 /* arm,armv8-timer "interrupts": secure phys, non-secure phys, virtual, hyp phys (timer binding). */
 static const char *parse_timer(struct platform *p, const void *fdt, const struct scan *sc)
 {
@@ -483,8 +493,8 @@ const char *platform_parse_fdt(struct platform *p, const void *fdt, size_t max_s
 	parse_psci(p, fdt, &sc);
 	if ((err = parse_memory(p, fdt, &sc)) || (err = parse_reserved(p, fdt, &sc)) ||
 	    (err = parse_uart(p, fdt, &sc)) || (err = parse_gic(p, fdt, &sc)) ||
-	    (err = parse_timer(p, fdt, &sc)) || (err = parse_cpus(p, fdt)) ||
-	    (err = parse_chosen(p, fdt, &sc)))
+	    (parse_uart_irq(p, fdt, &sc), false) || (err = parse_timer(p, fdt, &sc)) ||
+	    (err = parse_cpus(p, fdt)) || (err = parse_chosen(p, fdt, &sc)))
 		return err;
 	return NULL;
 }

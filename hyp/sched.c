@@ -67,19 +67,39 @@ void sched_detach(struct vcpu *v)
 	unlock_rq(rq, flags);
 }
 
-/* A vCPU that slept does not get to bank its idle time: at most one slice of credit. */
+static void account(struct runqueue *rq, struct vcpu *v, uint64_t now);
+
+/* The least vruntime among the vCPUs that compete for this CPU, the running one's up to date. */
+static uint64_t least_vruntime(struct runqueue *rq)
+{
+	uint64_t least = UINT64_MAX;
+
+	if (rq->current && rq->current->state == VCPU_RUNNING)
+		account(rq, rq->current, arch_counter_now());
+	for (unsigned i = 0; i < rq->nvcpus; i++) {
+		struct vcpu *v = rq->vcpus[i];
+		if ((v->state == VCPU_RUNNABLE || v->state == VCPU_RUNNING) && v->vruntime < least)
+			least = v->vruntime;
+	}
+	return least == UINT64_MAX ? rq->min_vruntime : least;
+}
+
+/*
+ * A vCPU that slept does not get to bank its idle time: at most one slice of credit against the
+ * least vruntime now, not the one at the last pick (a vCPU running alone is re-picked only once
+ * a period, so that one can be a whole period old).
+ */
 static void wake_locked(struct runqueue *rq, struct vcpu *v)
 {
-	uint64_t floor = rq->min_vruntime > timer_us_to_ticks(SCHED_SLICE_US) ?
-				 rq->min_vruntime - timer_us_to_ticks(SCHED_SLICE_US) :
-				 0;
+	uint64_t slice = timer_us_to_ticks(SCHED_SLICE_US), least;
 
 	if (v->state != VCPU_BLOCKED && v->state != VCPU_OFF)
 		return;
+	least = least_vruntime(rq);
 	v->state = VCPU_RUNNABLE;
 	v->block_deadline = 0;
-	if (v->vruntime < floor)
-		v->vruntime = floor;
+	if (least > slice && v->vruntime < least - slice)
+		v->vruntime = least - slice;
 	rq->need_resched = true;
 }
 
@@ -180,6 +200,7 @@ static struct vcpu *pick(struct runqueue *rq)
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
 		struct vcpu *v = rq->vcpus[i];
 		if ((v->state == VCPU_RUNNABLE || v->state == VCPU_RUNNING) && !v->throttled &&
+		    v->vm->state == VM_RUNNING && /* not paused */
 		    (!best || v->vruntime < best->vruntime))
 			best = v;
 	}
@@ -192,9 +213,14 @@ static struct vcpu *pick(struct runqueue *rq)
 static uint64_t next_event(struct runqueue *rq, uint64_t now)
 {
 	uint64_t next = now + period_ticks() - MIN(now - rq->period_start, period_ticks());
+	struct vcpu *cur = rq->current;
 
-	if (rq->current && sched_runnable() > 1)
+	if (cur && sched_runnable() > 1)
 		next = MIN(next, rq->slice_end);
+	if (cur && cur->vm->cfg.cap) { /* when its cap's budget for this period runs out */
+		uint64_t budget = ((uint64_t)cur->vm->cfg.cap * period_ticks() + 99) / 100;
+		next = MIN(next, cur->run_start + budget - MIN(budget, cur->period_ticks));
+	}
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
 		struct vcpu *v = rq->vcpus[i];
 		if (v->timer_deadline)
@@ -273,13 +299,12 @@ void sched_timer_irq(void)
 	struct runqueue *rq = &this_cpu()->rq;
 	uint64_t flags = lock_rq(rq), now = arch_counter_now();
 
+	if (rq->current) /* charged to the cap period it ran in, before a new one starts */
+		account(rq, rq->current, now);
 	roll_period(rq, now);
 	expire_deadlines(rq, now);
-	if (rq->current) {
-		account(rq, rq->current, now);
-		if (now >= rq->slice_end || rq->current->throttled)
-			rq->need_resched = true;
-	}
+	if (rq->current && (now >= rq->slice_end || rq->current->throttled))
+		rq->need_resched = true;
 	/* A level-triggered timer left in the past would fire again at once: the exit path
 	 * re-arms it after picking (sched_next). */
 	if (rq->need_resched && rq->current)

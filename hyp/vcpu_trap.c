@@ -1,5 +1,6 @@
 /** Portable trap handlers (see vcpu_trap.h) and the common exit path. */
 #include <skiff/arch_vcpu.h>
+#include <skiff/console.h>
 #include <skiff/cpu.h>
 #include <skiff/sched.h>
 #include <skiff/vcpu_trap.h>
@@ -15,6 +16,7 @@ static void load(struct cpu *c, struct vcpu *next)
 	struct vm *vm = next->vm;
 
 	vmid_refresh(&vmids, &vm->vmid, &vm->vmid_gen);
+	vm->s2.vmid = vm->vmid; /* stage-2 TLB maintenance targets the current VMID */
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vm->vmid);
 	arch_vcpu_switch(c->loaded, next);
@@ -66,4 +68,15 @@ void vcpu_vtimer_irq(uint32_t intid, void *ctx)
 	arch_vcpu_vtimer_mask_loaded();
 	if (v)
 		vcpu_vtimer_fired(v);
+}
+
+void console_input_irq(uint32_t intid, void *ctx)
+{
+	struct vm *root = vm_root();
+
+	(void)intid;
+	(void)ctx;
+	console_rx_irq(false); /* level-triggered: quiet until root has read what waits */
+	if (root)
+		vm_event_raise(root, SKIFF_EV_CONSOLE);
 }

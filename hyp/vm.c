@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <skiff/arch_vcpu.h>
+#include <skiff/channel.h>
 #include <skiff/console.h>
 #include <skiff/cpu.h>
 #include <skiff/loader.h>
@@ -18,8 +19,10 @@
 #include <skiff-abi/hypercall.h>
 
 static struct vm *vms[VM_MAX];
-static unsigned nvms;
-static struct spinlock vms_lock; /* protects vms[] and nvms; taken before any vm.lock */
+static unsigned nvms; /* VMs in vms[] */
+static unsigned
+	next_slot; /* ids are handed out round-robin, so a destroyed id is not reused at once */
+static struct spinlock vms_lock; /* protects vms[], nvms, next_slot; taken before any vm.lock */
 
 struct vmid_space vmids;
 
@@ -114,6 +117,7 @@ static void start_vcpus(struct vm *vm)
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		arch_vcpu_reset(v, vm->entry, write_start_info(vm, i));
+		v->timer_deadline = v->block_deadline = 0;
 		arch_vcpu_set_stage2(v, vm->s2.root, vm->vmid);
 	}
 	sched_wake(&vm->vcpus[0]); /* secondary vCPUs start with guest PSCI CPU_ON */
@@ -139,7 +143,7 @@ static struct vm *new_vm_record(const struct vm_config *cfg)
 	paddr_t pa;
 	struct vm *vm;
 
-	if (nvms == VM_MAX || !frame_alloc(&frames, VM_PAGES, 1, &pa))
+	if (!frame_alloc(&frames, VM_PAGES, 1, &pa))
 		return NULL;
 	vm = pa_to_ptr(pa);
 	memset(vm, 0, sizeof(*vm));
@@ -147,6 +151,31 @@ static struct vm *new_vm_record(const struct vm_config *cfg)
 	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
 		vm->ev_peer[i] = SKIFF_VM_NONE;
 	return vm;
+}
+
+static bool insert_vm(struct vm *vm)
+{
+	bool ok = false;
+
+	arch_spin_lock(&vms_lock);
+	for (unsigned i = 0; i < VM_MAX && !ok; i++) {
+		unsigned id = (next_slot + i) % VM_MAX;
+		if (vms[id])
+			continue;
+		vm->id = id;
+		vms[id] = vm;
+		next_slot = id + 1;
+		nvms++;
+		ok = true;
+	}
+	arch_spin_unlock(&vms_lock);
+	return ok;
+}
+
+static void sched_detach_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		sched_detach(&vm->vcpus[i]);
 }
 
 struct vm *vm_create(const struct vm_config *cfg, const char **err)
@@ -166,10 +195,12 @@ struct vm *vm_create(const struct vm_config *cfg, const char **err)
 		free_vm_memory(vm);
 		return NULL;
 	}
-	arch_spin_lock(&vms_lock);
-	vm->id = nvms;
-	vms[nvms++] = vm;
-	arch_spin_unlock(&vms_lock);
+	if (!insert_vm(vm)) {
+		*err = "too many VMs";
+		sched_detach_all(vm);
+		free_vm_memory(vm);
+		return NULL;
+	}
 	vm->state = VM_RUNNING;
 	start_vcpus(vm);
 	return vm;
@@ -181,6 +212,35 @@ static void stop_vcpus(struct vm *vm)
 		sched_stop(&vm->vcpus[i]);
 }
 
+struct vm *vm_root(void)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i] && vms[i]->cfg.privileged && vms[i]->state != VM_SHUTDOWN)
+			return vms[i];
+	return NULL;
+}
+
+/* Tells the root partition that some VM changed state (it refreshes `list` and `top`). */
+static void tell_root(const struct vm *changed)
+{
+	struct vm *root = vm_root();
+
+	if (root && root != changed && root->state == VM_RUNNING)
+		vm_event_raise(root, SKIFF_EV_VMSTATE);
+}
+
+/* A VM stopped running: its channels and offers go, root hears of it; a dead root restarts. */
+static void vm_stopped(struct vm *vm)
+{
+	stop_vcpus(vm);
+	chan_vm_gone(vm);
+	tell_root(vm);
+	if (vm->cfg.privileged) {
+		kprintf("vm %u '%s' is the root partition: restarting it\n", vm->id, vm->cfg.name);
+		vm_reboot(vm);
+	}
+}
+
 void vm_park(struct vm *vm, const char *fmt, ...)
 {
 	char why[160];
@@ -190,16 +250,16 @@ void vm_park(struct vm *vm, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	vm->state = VM_PARKED;
-	stop_vcpus(vm);
 	kprintf("vm %u '%s' parked: %s\n", vm->id, vm->cfg.name, why);
+	vm_stopped(vm);
 }
 
 void vm_shutdown(struct vm *vm, int code)
 {
 	vm->state = VM_SHUTDOWN;
 	vm->exit_code = code;
-	stop_vcpus(vm);
 	kprintf("vm %u '%s' exited with code %d\n", vm->id, vm->cfg.name, code);
+	vm_stopped(vm);
 }
 
 void vm_reboot(struct vm *vm)
@@ -207,6 +267,7 @@ void vm_reboot(struct vm *vm)
 	const char *err;
 
 	stop_vcpus(vm);
+	chan_vm_gone(vm);
 	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
 	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image),
 			  pa_to_ptr(vm->ram_pa), ipa_addr(vm->ram_ipa),
@@ -214,8 +275,43 @@ void vm_reboot(struct vm *vm)
 	CHECK(!err); /* it loaded the first time and the module is unchanged */
 	vm->ev_pending = 0;
 	vm->ev_mask = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
+		vm->ev_peer[i] = SKIFF_VM_NONE;
+	vm->state = VM_RUNNING;
 	kprintf("vm %u '%s' rebooting\n", vm->id, vm->cfg.name);
 	start_vcpus(vm); /* the reset vCPUs start with the virtual IRQ line low */
+	tell_root(vm);
+}
+
+int vm_pause(struct vm *vm, bool pause)
+{
+	if (vm->state != (pause ? VM_RUNNING : VM_PAUSED))
+		return SKIFF_E_INVAL;
+	vm->state = pause ? VM_PAUSED : VM_RUNNING; /* the scheduler picks only RUNNING VMs */
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		sched_yield(&vm->vcpus[i]);
+	tell_root(vm);
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	struct cpu *c = this_cpu();
+
+	kprintf("vm %u '%s' destroyed\n", vm->id, vm->cfg.name);
+	vm->state = VM_SHUTDOWN;
+	stop_vcpus(vm);
+	chan_vm_gone(vm);
+	sched_detach_all(vm);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (c->loaded == &vm->vcpus[i])
+			c->loaded = NULL; /* its EL1 state in the registers is not worth saving */
+	arch_spin_lock(&vms_lock);
+	vms[vm->id] = NULL;
+	nvms--;
+	arch_spin_unlock(&vms_lock);
+	tell_root(vm);
+	free_vm_memory(vm);
 }
 
 void vm_event_raise(struct vm *vm, unsigned port)

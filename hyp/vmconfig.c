@@ -7,6 +7,7 @@
 #include <skiff/mm.h>
 #include <skiff/string.h>
 #include <skiff/vmconfig.h>
+#include <skiff-abi/hypercall.h>
 
 static bool get_u32(const void *fdt, int node, const char *prop, uint32_t *out, uint32_t dflt,
 		    const char **err)
@@ -108,6 +109,55 @@ static const void *config_blob(const struct platform *p, const char **err)
 	return *err ? NULL : fdt;
 }
 
+static const struct platform *boot_platform; /* for VMs created later from the boot config */
+
+static bool name_in_use(const char *name)
+{
+	for (unsigned id = 0; id < VM_MAX; id++) {
+		struct vm *vm = vm_get(id);
+		if (vm && vm->state != VM_SHUTDOWN && strcmp(vm->cfg.name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The node /templates/<name>, else /vms/<name>, of the boot config. */
+static int find_node(const void *fdt, const char *name)
+{
+	int parent = fdt_path_offset(fdt, "/templates");
+	int node = parent >= 0 ? fdt_subnode_offset(fdt, parent, name) : -1;
+
+	if (node < 0)
+		node = fdt_subnode_offset(fdt, fdt_path_offset(fdt, "/vms"), name);
+	return node;
+}
+
+int64_t vmconfig_create(const char *name)
+{
+	const char *err;
+	const void *fdt = boot_platform ? config_blob(boot_platform, &err) : NULL;
+	struct vm_config cfg;
+	struct vm *vm;
+	int node;
+
+	if (!fdt)
+		return SKIFF_E_NOENT;
+	node = find_node(fdt, name);
+	if (node < 0)
+		return SKIFF_E_NOENT;
+	if (name_in_use(name))
+		return SKIFF_E_BUSY;
+	err = vmconfig_parse_vm(fdt, node, boot_platform, &cfg);
+	vm = err ? NULL : vm_create(&cfg, &err);
+	if (!vm) {
+		kprintf("vm '%s' rejected: %s\n", name, err);
+		return SKIFF_E_INVAL;
+	}
+	kprintf("vm %u '%s' created: %lu KiB, %u vCPU, weight %u, cap %u%%\n", vm->id, cfg.name,
+		cfg.ram_size >> 10, cfg.vcpus, cfg.weight, cfg.cap);
+	return vm->id;
+}
+
 unsigned vmconfig_start_all(const struct platform *p)
 {
 	const char *err;
@@ -115,6 +165,7 @@ unsigned vmconfig_start_all(const struct platform *p)
 	unsigned started = 0;
 	int node;
 
+	boot_platform = p;
 	if (!fdt) {
 		kprintf("vms: %s\n", err ? err : "no VM config module (none to start)");
 		return 0;

@@ -40,9 +40,18 @@ static int pl011_getc(uintptr_t base)
 	return (int)(arch_mmio_read32(base + UARTDR) & 0xff);
 }
 
+/* UARTIMSC RXIM (receive) and RTIM (receive timeout): input waiting, however little. */
+#define IMSC_RX ((1U << 4) | (1U << 6))
+
+static void pl011_rx_irq(uintptr_t base, bool enable)
+{
+	arch_mmio_write32(base + UARTIMSC, enable ? IMSC_RX : 0);
+}
+
 const struct uart_driver pl011_driver = {
 	.compatible = "arm,pl011",
 	.init = pl011_init,
 	.putc = pl011_putc,
 	.getc = pl011_getc,
+	.rx_irq = pl011_rx_irq,
 };

@@ -29,9 +29,9 @@
 #define SKIFF_RING_MAX_PAGES 256U
 
 struct skiff_ring_header {
-	unsigned int write_index;       /* byte offset of the next write, < data size, multiple of 8 */
-	unsigned int read_index;        /* byte offset of the next read, < data size, multiple of 8 */
-	unsigned int interrupt_mask;    /* 1: the reader is polling, do not signal it */
+	unsigned int write_index;    /* byte offset of the next write, < data size, multiple of 8 */
+	unsigned int read_index;     /* byte offset of the next read, < data size, multiple of 8 */
+	unsigned int interrupt_mask; /* 1: the reader is polling, do not signal it */
 	unsigned int pending_send_size; /* writer waits for this many free bytes (0: not waiting) */
 	unsigned int feature_bits;      /* SKIFF_RING_F_* the writer supports */
 	unsigned int reserved[11];
@@ -42,9 +42,9 @@ struct skiff_ring_header {
 /* A ring is empty when read == write; a writer never fills the last 8 bytes, so full != empty.
  * Packets are 8-byte aligned and may wrap around the end of the data area. */
 struct skiff_packet {
-	unsigned short type;  /* SKIFF_PKT_* */
-	unsigned short flags; /* SKIFF_PKT_F_* */
-	unsigned int len;     /* payload bytes after this header (not counting padding) */
+	unsigned short type;     /* SKIFF_PKT_* */
+	unsigned short flags;    /* SKIFF_PKT_F_* */
+	unsigned int len;        /* payload bytes after this header (not counting padding) */
 	unsigned long long txid; /* transaction id: a reply carries its request's */
 };
 
@@ -52,9 +52,9 @@ struct skiff_packet {
 #define SKIFF_PKT_MAX_PAYLOAD 65536U
 
 /* Packet types (per service; the common ones first). */
-#define SKIFF_PKT_DATA 1      /* console bytes, echo payload */
-#define SKIFF_PKT_REQUEST 2   /* heartbeat ping, shutdown request */
-#define SKIFF_PKT_RESPONSE 3  /* heartbeat pong, shutdown acknowledgement */
+#define SKIFF_PKT_DATA 1     /* console bytes, echo payload */
+#define SKIFF_PKT_REQUEST 2  /* heartbeat ping, shutdown request */
+#define SKIFF_PKT_RESPONSE 3 /* heartbeat pong, shutdown acknowledgement */
 
 #define SKIFF_PKT_F_COMPLETION 1U /* the sender wants a RESPONSE with the same txid */
 
@@ -70,21 +70,22 @@ struct skiff_offer {
 enum skiff_channel_state {
 	SKIFF_CHAN_FREE = 0,
 	SKIFF_CHAN_OPEN = 1,
-	SKIFF_CHAN_CLOSED = 2, /* closed by either side or revoked; the id is not reused until freed */
+	SKIFF_CHAN_CLOSED =
+		2, /* closed by either side or revoked; the id is not reused until freed */
 };
 
 /** What CHAN_INFO reports, from the caller's point of view. */
 struct skiff_channel_info {
 	unsigned int channel_id;
-	unsigned int state;  /* enum skiff_channel_state */
+	unsigned int state; /* enum skiff_channel_state */
 	unsigned int offer_id;
 	unsigned int class_id;
 	unsigned int instance;
 	unsigned int child_vm;
 	unsigned int npages;
-	unsigned int my_port;   /* the peer rings this port of mine (EVENT_SEND(me, my_port)) */
+	unsigned int my_port; /* the peer rings this port of mine (EVENT_SEND(me, my_port)) */
 	unsigned int peer_vm;
-	unsigned int peer_port; /* I ring the peer with EVENT_SEND(peer_vm, peer_port) */
+	unsigned int peer_port;      /* I ring the peer with EVENT_SEND(peer_vm, peer_port) */
 	unsigned long long ring_ipa; /* where the ring area is in the caller's IPA space */
 };
 

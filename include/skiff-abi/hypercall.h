@@ -142,11 +142,11 @@ struct skiff_vm_status {
 
 /* ---- Events ---- */
 #define SKIFF_EV_PORTS 64
-#define SKIFF_EV_TIMER 0   /* the SKIFF_HVC_TIMER_SET deadline passed */
-#define SKIFF_EV_VTIMER 1  /* the guest's own CNTV timer fired (CNTV_CTL.IMASK was set for it) */
-#define SKIFF_EV_CONSOLE 2 /* console input is waiting (root: the UART) */
-#define SKIFF_EV_CHANNEL 3 /* a channel of this VM opened or closed: look with CHAN_INFO */
-#define SKIFF_EV_VMSTATE 4 /* root: some VM changed state (parked, exited): look with VM_LIST */
+#define SKIFF_EV_TIMER 0      /* the SKIFF_HVC_TIMER_SET deadline passed */
+#define SKIFF_EV_VTIMER 1     /* the guest's own CNTV timer fired (CNTV_CTL.IMASK was set for it) */
+#define SKIFF_EV_CONSOLE 2    /* console input is waiting (root: the UART) */
+#define SKIFF_EV_CHANNEL 3    /* a channel of this VM opened or closed: look with CHAN_INFO */
+#define SKIFF_EV_VMSTATE 4    /* root: some VM changed state (parked, exited): look with VM_LIST */
 #define SKIFF_EV_FIRST_FREE 8 /* ports 8..63: doorbells (EVENT_BIND, or bound by CHAN_OPEN) */
 
 #define SKIFF_VM_NONE 0xffffffffU

@@ -20,6 +20,8 @@ void kvprintf(const char *fmt, va_list ap);
 void console_write(const char *s, size_t len);
 /** Reads one byte from the console UART, or -1 if none is waiting. */
 int console_getc(void);
+/** Enables or masks the console UART's receive interrupt. */
+void console_rx_irq(bool enable);
 /** Copies up to @size bytes of the newest log output into @buf; returns the count. */
 size_t console_log_read(char *buf, size_t size);
 

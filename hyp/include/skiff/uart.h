@@ -10,6 +10,8 @@ struct uart_driver {
 	void (*putc)(uintptr_t base, char c);
 	/** Returns the next received byte or -1. */
 	int (*getc)(uintptr_t base);
+	/** Enables or masks the receive interrupt (level: asserted while input waits). */
+	void (*rx_irq)(uintptr_t base, bool enable);
 };
 
 struct uart {

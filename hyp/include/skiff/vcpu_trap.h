@@ -23,6 +23,8 @@ struct vcpu *vcpu_interrupted(struct vcpu *v);
 void vcpu_vtimer_fired(struct vcpu *v);
 /** The guest-timer interrupt handler (registered for the DTB's virtual timer INTID). */
 void vcpu_vtimer_irq(uint32_t intid, void *ctx);
+/** The console UART's receive interrupt: wakes the root partition (SKIFF_EV_CONSOLE). */
+void console_input_irq(uint32_t intid, void *ctx);
 /** Common exit, slow part: pick the next vCPU and switch the hardware to it if it changes. */
 struct vcpu *vcpu_exit_resched(struct vcpu *v);
 

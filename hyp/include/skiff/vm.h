@@ -93,8 +93,14 @@ unsigned vm_count(void);
 void vm_park(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Ends a VM (guest shutdown): reports the exit code, frees its vCPUs from the scheduler. */
 void vm_shutdown(struct vm *vm, int code);
-/** Restarts a VM from its image (guest reboot). */
+/** Restarts a VM from its image (guest reboot, or the root partition after it died). */
 void vm_reboot(struct vm *vm);
+/** Pauses (@pause) or resumes a VM; SKIFF_E_INVAL if it is not running / not paused. */
+int vm_pause(struct vm *vm, bool pause);
+/** Removes a VM for good: channels revoked, memory freed, id released. Not the running VM. */
+void vm_destroy(struct vm *vm);
+/** The root partition (the live privileged VM), or NULL. */
+struct vm *vm_root(void);
 
 /** Raises event @port in @vm (any CPU). Wakes a blocked vCPU 0. */
 void vm_event_raise(struct vm *vm, unsigned port);

@@ -17,6 +17,13 @@
 unsigned vmconfig_start_all(const struct platform *p);
 
 /**
+ * Creates the VM named @name from the boot config (/templates/<name>, else /vms/<name>).
+ * Returns its id, or SKIFF_E_NOENT (no such node), SKIFF_E_BUSY (a live VM has that name),
+ * SKIFF_E_INVAL (the config or image is bad: reported on the console).
+ */
+int64_t vmconfig_create(const char *name);
+
+/**
  * Parses the VM node @node of config @fdt into @cfg, resolving its image among @p's modules.
  * NULL or a sentence saying what is wrong.
  */

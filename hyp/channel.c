@@ -1,0 +1,259 @@
+/**
+ * Channel offers and grants (see channel.h and docs/channels.md).
+ * Lock order: chan_lock, then a VM's lock, then the frame pool's.
+ */
+#include <skiff/channel.h>
+#include <skiff/mm.h>
+#include <skiff/pgtable.h>
+#include <skiff/vm.h>
+#include <skiff-abi/hypercall.h>
+
+struct offer {
+	bool used;
+	uint32_t class_id, instance;
+	struct vm *root;
+};
+
+struct channel {
+	enum skiff_channel_state state;
+	uint32_t offer;
+	uint32_t class_id, instance;
+	struct vm *child, *root;
+	uint64_t child_ipa;
+	uint32_t npages;
+	uint32_t child_port, root_port; /* child_port is in child, rung by root; and vice versa */
+};
+
+static struct spinlock chan_lock;
+static struct offer offers[OFFER_MAX];
+static struct channel chans[CHAN_MAX];
+
+static uint64_t lock(void)
+{
+	uint64_t flags = arch_irq_save();
+
+	arch_spin_lock(&chan_lock);
+	return flags;
+}
+
+static void unlock(uint64_t flags)
+{
+	arch_spin_unlock(&chan_lock);
+	arch_irq_restore(flags);
+}
+
+int64_t chan_offer(struct vm *root, uint32_t class_id, uint32_t instance)
+{
+	uint64_t flags = lock();
+	int64_t id = SKIFF_E_NOMEM;
+
+	for (unsigned i = 0; i < OFFER_MAX && id < 0; i++) {
+		if (offers[i].used)
+			continue;
+		offers[i] = (struct offer){ true, class_id, instance, root };
+		id = i;
+	}
+	unlock(flags);
+	return id;
+}
+
+unsigned chan_list(struct skiff_offer *out, unsigned max)
+{
+	uint64_t flags = lock();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < OFFER_MAX; i++) {
+		if (!offers[i].used)
+			continue;
+		if (n < max)
+			out[n] = (struct skiff_offer){ i, offers[i].class_id, offers[i].instance,
+						       0 };
+		n++;
+	}
+	unlock(flags);
+	return n;
+}
+
+/* A free doorbell port of @vm (>= SKIFF_EV_FIRST_FREE), bound to @peer; 0 if none is free. */
+static uint32_t bind_free_port(struct vm *vm, struct vm *peer)
+{
+	for (uint32_t p = SKIFF_EV_FIRST_FREE; p < SKIFF_EV_PORTS; p++) {
+		if (vm->ev_peer[p] != SKIFF_VM_NONE)
+			continue;
+		vm->ev_peer[p] = peer->id;
+		return p;
+	}
+	return 0;
+}
+
+static void unbind_port(struct vm *vm, uint32_t port)
+{
+	vm->ev_peer[port] = SKIFF_VM_NONE;
+	__atomic_fetch_and(&vm->ev_pending, ~(1ULL << port), __ATOMIC_RELAXED);
+	vm_events_update(vm);
+}
+
+/* Every page of [ipa, ipa + n pages) must be the child's own writable RAM. */
+static bool ring_pages_ok(struct vm *child, uint64_t ipa, uint64_t npages)
+{
+	paddr_t pa;
+	mm_mode_t mode;
+
+	if (npages < SKIFF_RING_MIN_PAGES || npages > SKIFF_RING_MAX_PAGES || (npages & 1) ||
+	    !IS_ALIGNED(ipa, PAGE_SIZE) || ipa + npages * PAGE_SIZE < ipa)
+		return false;
+	for (uint64_t i = 0; i < npages; i++)
+		if (!pgtable_lookup(&child->s2, ipa + i * PAGE_SIZE, &pa, &mode) ||
+		    (mode & (MM_R | MM_W | MM_DEVICE)) != (MM_R | MM_W))
+			return false;
+	return true;
+}
+
+static uint64_t window_ipa(unsigned id)
+{
+	return CHAN_WINDOW_IPA + (uint64_t)id * CHAN_SLOT_BYTES;
+}
+
+/* Maps the child's ring pages into root's window slot @id (pages may be scattered in PA). */
+static bool grant(struct channel *c, unsigned id)
+{
+	for (uint32_t i = 0; i < c->npages; i++) {
+		paddr_t pa;
+		pgtable_lookup(&c->child->s2, c->child_ipa + i * PAGE_SIZE, &pa, NULL);
+		if (!pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, pa, PAGE_SIZE,
+				 MM_R | MM_W)) {
+			pgtable_unmap(&c->root->s2, window_ipa(id), (uint64_t)i * PAGE_SIZE);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int free_slot(void)
+{
+	for (unsigned pass = 0; pass < 2; pass++) /* FREE slots first, then reuse CLOSED ones */
+		for (unsigned i = 0; i < CHAN_MAX; i++)
+			if (chans[i].state == (pass ? SKIFF_CHAN_CLOSED : SKIFF_CHAN_FREE))
+				return (int)i;
+	return -1;
+}
+
+static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint64_t npages)
+{
+	struct offer *o = offer < OFFER_MAX && offers[offer].used ? &offers[offer] : NULL;
+	int id = free_slot();
+	struct channel *c;
+
+	if (!o)
+		return SKIFF_E_NOENT;
+	if (child->cfg.privileged || o->root->state != VM_RUNNING)
+		return SKIFF_E_DENIED;
+	if (!ring_pages_ok(child, ipa, npages))
+		return SKIFF_E_FAULT;
+	if (id < 0)
+		return SKIFF_E_BUSY;
+	c = &chans[id];
+	*c = (struct channel){ SKIFF_CHAN_OPEN, offer, o->class_id,      o->instance, child,
+			       o->root,         ipa,   (uint32_t)npages, 0,           0 };
+	c->child_port = bind_free_port(child, o->root);
+	c->root_port = bind_free_port(o->root, child);
+	if (!c->child_port || !c->root_port || !grant(c, (unsigned)id)) {
+		if (c->child_port)
+			unbind_port(child, c->child_port);
+		if (c->root_port)
+			unbind_port(o->root, c->root_port);
+		c->state = SKIFF_CHAN_FREE;
+		return SKIFF_E_NOMEM;
+	}
+	return id;
+}
+
+int64_t chan_open(struct vm *child, uint32_t offer, uint64_t ipa, uint64_t npages)
+{
+	uint64_t flags = lock();
+	int64_t id = open_locked(child, offer, ipa, npages);
+	struct vm *root = id >= 0 ? chans[id].root : NULL;
+
+	unlock(flags);
+	if (root)
+		vm_event_raise(root, SKIFF_EV_CHANNEL);
+	return id;
+}
+
+int chan_info(struct vm *vm, uint64_t id, struct skiff_channel_info *info)
+{
+	uint64_t flags = lock();
+	struct channel *c = id < CHAN_MAX ? &chans[id] : NULL;
+	bool is_root = c && c->root == vm;
+	int err = 0;
+
+	if (!c || c->state == SKIFF_CHAN_FREE || (c->child != vm && !is_root)) {
+		err = SKIFF_E_NOENT;
+	} else {
+		*info = (struct skiff_channel_info){
+			.channel_id = (unsigned)id,
+			.state = c->state,
+			.offer_id = c->offer,
+			.class_id = c->class_id,
+			.instance = c->instance,
+			.child_vm = c->child->id,
+			.npages = c->npages,
+			.my_port = is_root ? c->root_port : c->child_port,
+			.peer_vm = is_root ? c->child->id : c->root->id,
+			.peer_port = is_root ? c->child_port : c->root_port,
+			.ring_ipa = is_root ? window_ipa((unsigned)id) : c->child_ipa,
+		};
+	}
+	unlock(flags);
+	return err;
+}
+
+/* Revokes root's mapping and both ports; the survivors hear of it through SKIFF_EV_CHANNEL. */
+static void close_locked(struct channel *c, unsigned id)
+{
+	pgtable_unmap(&c->root->s2, window_ipa(id), (uint64_t)c->npages * PAGE_SIZE);
+	unbind_port(c->child, c->child_port);
+	unbind_port(c->root, c->root_port);
+	c->state = SKIFF_CHAN_CLOSED;
+}
+
+static void notify(struct channel *c)
+{
+	if (c->child->state == VM_RUNNING)
+		vm_event_raise(c->child, SKIFF_EV_CHANNEL);
+	if (c->root->state == VM_RUNNING)
+		vm_event_raise(c->root, SKIFF_EV_CHANNEL);
+}
+
+int chan_close(struct vm *vm, uint64_t id)
+{
+	uint64_t flags = lock();
+	struct channel *c = id < CHAN_MAX ? &chans[id] : NULL;
+
+	if (!c || c->state != SKIFF_CHAN_OPEN || (c->child != vm && c->root != vm)) {
+		unlock(flags);
+		return SKIFF_E_NOENT;
+	}
+	close_locked(c, (unsigned)id);
+	unlock(flags);
+	notify(c);
+	return 0;
+}
+
+void chan_vm_gone(struct vm *vm)
+{
+	uint64_t flags = lock();
+
+	for (unsigned i = 0; i < OFFER_MAX; i++)
+		if (offers[i].used && offers[i].root == vm)
+			offers[i].used = false;
+	for (unsigned i = 0; i < CHAN_MAX; i++) {
+		struct channel *c = &chans[i];
+		if (c->state != SKIFF_CHAN_OPEN || (c->child != vm && c->root != vm))
+			continue;
+		close_locked(c, i);
+		/* the survivor learns of it; the dying VM's own notification is harmless */
+		vm_event_raise(c->child == vm ? c->root : c->child, SKIFF_EV_CHANNEL);
+	}
+	unlock(flags);
+}

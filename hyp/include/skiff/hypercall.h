@@ -1,0 +1,20 @@
+/**
+ * Hypercall handlers outside hypercall.c (channels and the root partition's management calls,
+ * hypercall_mgmt.c). Each reads its arguments from the vCPU's saved registers and writes x0.
+ */
+#ifndef SKIFF_HYPERCALL_H
+#define SKIFF_HYPERCALL_H
+
+struct vcpu;
+
+void hvc_chan_offer(struct vcpu *v);
+void hvc_chan_list(struct vcpu *v);
+void hvc_chan_open(struct vcpu *v);
+void hvc_chan_info(struct vcpu *v);
+void hvc_chan_close(struct vcpu *v);
+void hvc_vm_list(struct vcpu *v);
+void hvc_vm_ctrl(struct vcpu *v);
+void hvc_vm_create(struct vcpu *v);
+void hvc_log_read(struct vcpu *v);
+
+#endif
