@@ -64,20 +64,23 @@ $(B)/ksyms0.c: tools/gensyms.py
 	@mkdir -p $(@D)
 	: > $(B)/empty.nm && python3 tools/gensyms.py $(B)/empty.nm $@
 $(B)/ksyms.c: $(B)/skiff.pass1.elf tools/gensyms.py
-	$(NM) -n $< > $(B)/pass1.nm
-	python3 tools/gensyms.py $(B)/pass1.nm $@
+	@$(NM) -n $< > $(B)/pass1.nm
+	@python3 tools/gensyms.py $(B)/pass1.nm $@
 $(B)/%.o: $(B)/%.c
-	$(CC) $(HYP_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(HYP_CFLAGS) -c $< -o $@
 
 $(B)/skiff.pass1.elf: $(OBJS) $(B)/ksyms0.o $(B)/skiff.ld
-	$(LD) $(LDFLAGS) -T $(B)/skiff.ld -o $@ $(OBJS) $(B)/ksyms0.o $(FDT_LIB)
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T $(B)/skiff.ld -o $@ $(OBJS) $(B)/ksyms0.o $(FDT_LIB)
 $(B)/skiff.elf: $(OBJS) $(B)/ksyms.o $(B)/skiff.ld $(B)/skiff.pass1.elf
-	$(LD) $(LDFLAGS) -T $(B)/skiff.ld -o $@ $(OBJS) $(B)/ksyms.o $(FDT_LIB)
-	$(NM) -n $(B)/skiff.pass1.elf | grep ' [tT] ' > $(B)/text1.nm
-	$(NM) -n $@ | grep ' [tT] ' > $(B)/text2.nm
-	cmp -s $(B)/text1.nm $(B)/text2.nm || { echo "ksyms: functions moved between links"; exit 1; }
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T $(B)/skiff.ld -o $@ $(OBJS) $(B)/ksyms.o $(FDT_LIB)
+	@$(NM) -n $(B)/skiff.pass1.elf | grep ' [tT] ' > $(B)/text1.nm
+	@$(NM) -n $@ | grep ' [tT] ' > $(B)/text2.nm
+	@cmp -s $(B)/text1.nm $(B)/text2.nm || { echo "ksyms: functions moved between links"; exit 1; }
 $(B)/skiff.bin: $(B)/skiff.elf
-	$(OBJCOPY) -O binary $< $@
+	@$(OBJCOPY) -O binary $< $@
 	@echo "skiff: $@ is $$(stat -c %s $@) bytes"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -75,6 +75,27 @@ struct scan {
 	int parent[SCAN_MAX_NODES];
 };
 
+/*
+ * The offset of "/<name>", a child of the root, from the scan: fdt_path_offset walks every
+ * sibling before it (~150 k instructions on QEMU's DTB, whose root has dozens of children).
+ * Deeper paths and aliases fall back to libfdt.
+ */
+static int root_child(const void *fdt, const struct scan *sc, const char *path, int len)
+{
+	if (len < 2 || path[0] != '/' || memchr(path + 1, '/', (size_t)len - 1))
+		return fdt_path_offset_namelen(fdt, path, len);
+	for (unsigned i = 0; i < sc->nnodes; i++) {
+		int nlen;
+		const char *name;
+		if (sc->parent[i] != 0)
+			continue;
+		name = fdt_get_name(fdt, sc->off[i], &nlen);
+		if (name && nlen == len - 1 && memcmp(name, path + 1, (size_t)nlen) == 0)
+			return sc->off[i];
+	}
+	return -FDT_ERR_NOTFOUND;
+}
+
 static int parent_of(const struct scan *sc, int node)
 {
 	unsigned lo = 0, hi = sc->nnodes;
@@ -279,7 +300,7 @@ static const char *parse_reserved(struct platform *p, const void *fdt, const str
 	for (int i = 0; i < fdt_num_mem_rsv(fdt) && !err; i++)
 		if (fdt_get_mem_rsv(fdt, i, &base, &size) == 0)
 			err = add_reserved(p, base, size);
-	rm = fdt_path_offset(fdt, "/reserved-memory");
+	rm = root_child(fdt, sc, "/reserved-memory", (int)sizeof("/reserved-memory") - 1);
 	if (rm >= 0)
 		fdt_for_each_subnode(child, fdt, rm)
 			for (int i = 0; !err && reg_at(fdt, sc, child, i, &base, &size); i++)
@@ -291,13 +312,13 @@ static const char *parse_reserved(struct platform *p, const void *fdt, const str
 static int stdout_node(const void *fdt, const struct scan *sc)
 {
 	static const char *const uarts[] = { "arm,pl011", NULL };
-	int chosen = fdt_path_offset(fdt, "/chosen"), len, node;
+	int chosen = root_child(fdt, sc, "/chosen", (int)sizeof("/chosen") - 1), len, node;
 	const char *path = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", &len) : NULL;
 
 	if (path && len > 0) {
 		const char *colon = memchr(path, ':', (size_t)len);
 		int n = (int)(colon ? colon - path : (int)strnlen(path, (size_t)len));
-		node = fdt_path_offset_namelen(fdt, path, n);
+		node = root_child(fdt, sc, path, n);
 		if (node >= 0)
 			return node;
 	}
@@ -404,9 +425,9 @@ static void parse_psci(struct platform *p, const void *fdt, const struct scan *s
 		p->psci = FW_CONDUIT_HVC;
 }
 
-static const char *parse_cpus(struct platform *p, const void *fdt)
+static const char *parse_cpus(struct platform *p, const void *fdt, const struct scan *sc)
 {
-	int cpus = fdt_path_offset(fdt, "/cpus"), node, len;
+	int cpus = root_child(fdt, sc, "/cpus", (int)sizeof("/cpus") - 1), node, len;
 
 	if (cpus < 0)
 		return "DTB has no /cpus node";
@@ -429,7 +450,7 @@ static const char *parse_cpus(struct platform *p, const void *fdt)
 /* /chosen: bootargs and boot modules (QEMU guest-loader, U-Boot: compatible "multiboot,module"). */
 static const char *parse_chosen(struct platform *p, const void *fdt, const struct scan *sc)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen"), node;
+	int chosen = root_child(fdt, sc, "/chosen", (int)sizeof("/chosen") - 1), node;
 	uint64_t base, size;
 
 	if (chosen < 0)
@@ -494,7 +515,7 @@ const char *platform_parse_fdt(struct platform *p, const void *fdt, size_t max_s
 	if ((err = parse_memory(p, fdt, &sc)) || (err = parse_reserved(p, fdt, &sc)) ||
 	    (err = parse_uart(p, fdt, &sc)) || (err = parse_gic(p, fdt, &sc)) ||
 	    (parse_uart_irq(p, fdt, &sc), false) || (err = parse_timer(p, fdt, &sc)) ||
-	    (err = parse_cpus(p, fdt)) || (err = parse_chosen(p, fdt, &sc)))
+	    (err = parse_cpus(p, fdt, &sc)) || (err = parse_chosen(p, fdt, &sc)))
 		return err;
 	return NULL;
 }
