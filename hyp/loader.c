@@ -70,6 +70,8 @@ static const char *load_elf(const uint8_t *img, size_t size, uint8_t *ram, uint6
 	memcpy(&eh, img, sizeof(eh));
 	if ((err = check_ehdr(&eh, size)))
 		return err;
+	if (eh.entry < ram_ipa || eh.entry - ram_ipa >= ram_size)
+		return "ELF entry point is outside the VM's RAM";
 	for (unsigned pass = 0; pass < 2; pass++) { /* check all, then copy all */
 		for (unsigned i = 0; i < eh.phnum; i++) {
 			struct elf64_phdr ph;
@@ -85,8 +87,6 @@ static const char *load_elf(const uint8_t *img, size_t size, uint8_t *ram, uint6
 			}
 		}
 	}
-	if (eh.entry < ram_ipa || eh.entry - ram_ipa >= ram_size)
-		return "ELF entry point is outside the VM's RAM";
 	*entry = eh.entry;
 	return NULL;
 }

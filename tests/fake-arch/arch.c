@@ -79,6 +79,8 @@ void arch_irq_enable(void)
 void arch_wait_for_interrupt(void)
 {
 	fake.wfis++;
+	if (fake.wfi_hook)
+		fake.wfi_hook();
 }
 
 void arch_halt(void)
@@ -209,4 +211,5 @@ void fake_reset(void)
 	fake.counter_freq = 62500000; /* QEMU virt's CNTFRQ */
 	fake_mm_reset();
 	fake_irqchip_reset();
+	fake_vcpu_reset();
 }

@@ -28,6 +28,9 @@ struct fake_state {
 	unsigned boot_el;
 	bool irqs_masked;
 	unsigned wfis;
+	/* Called by arch_wait_for_interrupt, if set: lets time pass or raises what would wake the
+	 * CPU, so an idle loop (sched_next with nothing runnable) ends in a test. */
+	void (*wfi_hook)(void);
 	/* Time */
 	uint64_t counter;
 	uint64_t counter_freq;
@@ -142,5 +145,8 @@ struct fake_vcpu_state {
 };
 
 extern struct fake_vcpu_state fake_vcpu;
+
+/** The vCPU part of fake_reset(): counters cleared, 256 VMIDs. */
+void fake_vcpu_reset(void);
 
 #endif

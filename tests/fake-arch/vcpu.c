@@ -7,6 +7,12 @@
 
 struct fake_vcpu_state fake_vcpu = { .vmid_count = 256 };
 
+void fake_vcpu_reset(void)
+{
+	memset(&fake_vcpu, 0, sizeof(fake_vcpu));
+	fake_vcpu.vmid_count = 256;
+}
+
 void arch_virt_cpu_init(void)
 {
 	fake_vcpu.virt_inits++;

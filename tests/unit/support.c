@@ -6,9 +6,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <skiff/arch_vcpu.h>
 #include <skiff/console.h>
+#include <skiff/cpu.h>
+#include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
+#include <skiff/vmid.h>
+
+extern struct vmid_space vmids; /* vm.c */
 
 #define MAX_RAM_BUFFERS 64
 
@@ -81,6 +87,45 @@ int test_leaf_level(const struct pgtable *pt, uint64_t in)
 		table = arch_mm_pte_addr(pte);
 	}
 	return -1;
+}
+
+/*
+ * Frame pools for guests are never freed: vm.c's table of VMs outlives a test (there is no way to
+ * empty it), and code that scans it (VM ids, the root partition) must find readable records.
+ */
+static void *guest_pools[256];
+static unsigned nguest_pools;
+
+void test_guest_machine(uint64_t nframes)
+{
+	void *mem = aligned_alloc(MiB(2), ALIGN_UP(nframes * PAGE_SIZE, MiB(2)));
+	paddr_t b = test_pa(mem);
+	struct pa_range range = { b, pa_add(b, nframes * PAGE_SIZE) };
+
+	assert_non_null(mem);
+	assert_true(nguest_pools < ARRAY_SIZE(guest_pools));
+	guest_pools[nguest_pools++] = mem;
+	memset(mem, 0xa5, nframes * PAGE_SIZE);
+	memset(&cpus[0], 0, sizeof(cpus[0]));
+	arch_set_this_cpu(&cpus[0]);
+	assert_null(frame_pool_init(&frames, &range, 1, NULL, 0));
+	vmid_space_init(&vmids, arch_vmid_count());
+}
+
+struct pa_range test_arm64_image(size_t size, uint64_t text_offset)
+{
+	uint8_t *img = test_ram(size, PAGE_SIZE);
+	uint64_t image_size = size;
+	uint32_t magic = 0x644d5241; /* "ARM\x64" */
+
+	assert_true(size >= 64);
+	for (size_t i = 0; i < size; i++)
+		img[i] = (uint8_t)i;
+	memset(img, 0, 64);
+	memcpy(img + 8, &text_offset, 8);
+	memcpy(img + 16, &image_size, 8);
+	memcpy(img + 56, &magic, 4);
+	return (struct pa_range){ test_pa(img), test_pa(img + size) };
 }
 
 int test_setup(void **state)

@@ -32,6 +32,19 @@ struct pgtable;
 /** The level of the leaf translating @in in @pt (walked with the arch_mm accessors), or -1. */
 int test_leaf_level(const struct pgtable *pt, uint64_t in);
 
+/**
+ * A fresh machine for guests: CPU 0's record (runqueue included) cleared and installed as the
+ * running CPU, the global frame pool (`frames`, mem.c) over @nframes frames of host memory, and
+ * the VMID space over the fake's VMID count. VMs made by earlier tests stay in vm.c's table
+ * (their memory stays valid), so tests use the VMs they create by pointer, not by id 0.
+ */
+void test_guest_machine(uint64_t nframes);
+/**
+ * A raw arm64 Image (Linux booting.rst header) of @size bytes in host memory, loaded at
+ * @text_offset, as a boot module's range. Byte i after the header is i & 0xff.
+ */
+struct pa_range test_arm64_image(size_t size, uint64_t text_offset);
+
 /** cmocka setup/teardown: fake_reset() before, test_ram_free_all() after each test. */
 int test_setup(void **state);
 int test_teardown(void **state);
