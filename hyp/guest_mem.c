@@ -18,9 +18,21 @@ static void *page_ptr(struct vm *vm, uint64_t ipa, mm_mode_t need)
 	return pa_to_ptr(pa);
 }
 
-static int copy(struct vm *vm, uint64_t ipa, char *host, size_t len, bool to_guest)
+/* Every page of [ipa, ipa+len) mapped with @need: checked before anything is copied. */
+static bool range_ok(struct vm *vm, uint64_t ipa, size_t len, mm_mode_t need)
 {
 	if (ipa + len < ipa)
+		return false;
+	for (uint64_t a = ALIGN_DOWN(ipa, PAGE_SIZE); a < ipa + len; a += PAGE_SIZE)
+		if (!page_ptr(vm, a, need))
+			return false;
+	return true;
+}
+
+static int copy(struct vm *vm, uint64_t ipa, char *host, size_t len, bool to_guest)
+{
+	/* A copy to the guest is all or nothing: no partial write before a fault. */
+	if (!range_ok(vm, ipa, len, to_guest ? MM_W : MM_R))
 		return SKIFF_E_FAULT;
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (ipa & (PAGE_SIZE - 1)));

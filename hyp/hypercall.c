@@ -8,6 +8,7 @@
 #include <skiff/cpu.h>
 #include <skiff/guest_mem.h>
 #include <skiff/hypercall.h>
+#include <skiff/panic.h>
 #include <skiff/sched.h>
 #include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
@@ -199,6 +200,12 @@ static void other_call(struct vcpu *v, uint32_t fid)
 	default:
 		ret(v, SKIFF_E_NOT_SUPPORTED);
 	}
+}
+
+void hypercall_check_table(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(skiff_calls); i++)
+		CHECK(skiff_calls[i]); /* a gap would be a NULL call any guest could make */
 }
 
 struct vcpu *vcpu_hypercall(struct vcpu *v)

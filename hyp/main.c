@@ -5,6 +5,7 @@
 #include <skiff/board.h>
 #include <skiff/boot.h>
 #include <skiff/console.h>
+#include <skiff/hypercall.h>
 #include <skiff/cpu.h>
 #include <skiff/irqchip.h>
 #include <skiff/mem.h>
@@ -137,6 +138,7 @@ static void timer_check(void)
 static NORETURN void run_guests(void)
 {
 	arch_virt_cpu_init();
+	hypercall_check_table();
 	vmid_space_init(&vmids, arch_vmid_count());
 	if (plat.timer.virt)
 		irq_register(plat.timer.virt, vcpu_vtimer_irq, NULL);

@@ -61,6 +61,7 @@ static bool alloc_ram(struct vm *vm)
 
 	if (!frame_alloc(&frames, frames_n, align, &vm->ram_pa))
 		return false;
+	vm->have_ram = true;
 	/* A VM must never see what a previous owner of these frames left. */
 	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
 	vm->ram_ipa = ipa_init(VM_RAM_IPA);
@@ -69,9 +70,10 @@ static bool alloc_ram(struct vm *vm)
 
 static void free_vm_memory(struct vm *vm)
 {
-	if (pa_addr(vm->s2.root))
+	/* Flags, not "address != 0": on a Raspberry Pi, RAM starts at physical address 0. */
+	if (vm->have_s2)
 		pgtable_destroy(&vm->s2);
-	if (pa_addr(vm->ram_pa))
+	if (vm->have_ram)
 		frame_free(&frames, vm->ram_pa, vm->cfg.ram_size / PAGE_SIZE);
 	frame_free(&frames, pa_from_ptr(vm), VM_PAGES);
 }
@@ -101,9 +103,9 @@ static const char *build_memory(struct vm *vm)
 
 	if (!alloc_ram(vm))
 		return "not enough free memory for its RAM";
-	if (!pgtable_init(&vm->s2, MM_STAGE2, 0, &frames) ||
-	    !pgtable_map(&vm->s2, ipa_addr(vm->ram_ipa), vm->ram_pa, vm->cfg.ram_size,
-			 MM_R | MM_W | MM_X))
+	vm->have_s2 = pgtable_init(&vm->s2, MM_STAGE2, 0, &frames);
+	if (!vm->have_s2 || !pgtable_map(&vm->s2, ipa_addr(vm->ram_ipa), vm->ram_pa,
+					 vm->cfg.ram_size, MM_R | MM_W | MM_X))
 		return "not enough free memory for its stage-2 tables";
 	/* The image may use all RAM but the start-info page. */
 	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image),

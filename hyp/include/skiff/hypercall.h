@@ -7,6 +7,9 @@
 
 struct vcpu;
 
+/** Boot check: every Skiff function number below SKIFF_HVC_COUNT has a handler. */
+void hypercall_check_table(void);
+
 void hvc_chan_offer(struct vcpu *v);
 void hvc_chan_list(struct vcpu *v);
 void hvc_chan_open(struct vcpu *v);

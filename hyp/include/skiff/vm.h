@@ -63,8 +63,9 @@ struct vm {
 	uint64_t vmid_gen;
 	struct pgtable s2;
 	ipaddr_t ram_ipa;
-	paddr_t ram_pa; /* RAM is one contiguous run of frames for now */
-	uint64_t entry; /* guest entry point (IPA) */
+	paddr_t ram_pa;         /* RAM is one contiguous run of frames for now */
+	bool have_ram, have_s2; /* what free_vm_memory must give back */
+	uint64_t entry;         /* guest entry point (IPA) */
 	int exit_code;
 	/* Events: bit n = port n. Bound senders: ev_peer[n] may raise port n. */
 	uint64_t ev_pending;
