@@ -5,6 +5,7 @@ the process is killed when the test ends.
 """
 import os
 import pathlib
+import re
 import shlex
 import subprocess
 
@@ -41,6 +42,16 @@ class Qemu:
             raise AssertionError(
                 f"did not see {pattern!r}; console so far:\n{self.child.before}") from e
         return self.child.match
+
+    def expect_all(self, patterns, timeout=-1):
+        """Waits until every regex in `patterns` has appeared, in any order (independent guests
+        print in an order nobody promises); returns the console read meanwhile."""
+        seen, console = set(), ""
+        while len(seen) < len(patterns):
+            self.expect([re.compile(p) for p in patterns], timeout=timeout)
+            console += self.child.before + self.child.after
+            seen.update(p for p in patterns if re.search(p, console))
+        return console
 
     def wait_exit(self, timeout=20):
         """Waits for QEMU to end (the guest powered off) and returns all remaining output."""
