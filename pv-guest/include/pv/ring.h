@@ -1,0 +1,126 @@
+/**
+ * One direction of a channel (docs/channels.md, "Rings"): the ring code both ends use, portable C
+ * with no hypercalls, so it runs unchanged in guests and in host unit tests. A call that wants the
+ * peer rung says so in *signal; the caller rings it (EVENT_SEND).
+ *
+ * The header and data live in memory the peer may write at any moment. The ring keeps its own
+ * index (write index for a writer, read index for a reader) and its data size privately and never
+ * reads them back; it loads the peer's index once per call, checks it (< size, multiple of 8),
+ * and copies a packet's header out before checking its length against the bytes the peer
+ * published. A violation is sticky: every later call on that ring returns it, and the channel
+ * should be closed.
+ *
+ * Ordering: header fields are accessed with sequentially consistent atomics, so payload bytes
+ * are written before the index that announces them and read before the index that gives them
+ * back, and the two wake-up decisions (empty -> non-empty, pending_send_size now fits), which are
+ * store-load handshakes, cannot both miss (ring.c explains).
+ */
+#ifndef PV_RING_H
+#define PV_RING_H
+
+#include <skiff-abi/channel.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Results other than a payload length (>= 0). Kept apart from the hypercall errors (SKIFF_E_*,
+ * -1..-8) so the channel calls can return either.
+ */
+#define PV_RING_EMPTY (-32)  /* read, peek: nothing to read */
+#define PV_RING_FULL (-33)   /* write: no room now; pending_send_size asks the reader to ring */
+#define PV_RING_TOOBIG (-34) /* the caller's mistake, not the peer's: see pv_ring_write/_read */
+#define PV_RING_INVAL (-35)  /* pv_ring_init_*: a data size the ring cannot use */
+/* Violations by the peer: the ring is unusable from then on. */
+#define PV_RING_BAD_INDEX (-40)  /* the peer's index is >= the data size or not a multiple of 8 */
+#define PV_RING_BAD_LENGTH (-41) /* a packet longer than the bytes published or than the limit */
+
+/** True for a result that means the peer broke the protocol (close the channel). */
+static inline bool pv_ring_violation(long rc)
+{
+	return rc == PV_RING_BAD_INDEX || rc == PV_RING_BAD_LENGTH;
+}
+
+/** A short description of any PV_RING_* result, for reports. */
+const char *pv_ring_strerror(long rc);
+
+/** Data sizes a ring accepts: a multiple of SKIFF_PKT_ALIGN in this range. */
+#define PV_RING_MIN_SIZE 64U
+#define PV_RING_MAX_SIZE (1U << 30)
+
+/** One end's view of one ring. Fields are private to ring.c (tests may look). */
+struct pv_ring {
+	struct skiff_ring_header *hdr; /* shared */
+	uint8_t *data;                 /* shared, `size` bytes */
+	uint32_t size;                 /* data bytes, known locally, never read from `hdr` */
+	uint32_t index; /* my own index: write_index (writer) or read_index (reader) */
+	bool waiting;   /* writer: pending_send_size is set */
+	long broken;    /* 0, or the violation every call now returns */
+};
+
+/** Bytes a packet with `len` payload bytes takes in a ring: header, payload, padding to 8. */
+static inline uint32_t pv_ring_packet_bytes(uint32_t len)
+{
+	return (uint32_t)sizeof(struct skiff_packet) +
+	       ((len + SKIFF_PKT_ALIGN - 1) & ~(SKIFF_PKT_ALIGN - 1));
+}
+
+/**
+ * Starts the writer's end: write_index = 0, pending_send_size = 0, feature_bits =
+ * SKIFF_RING_F_PENDING_SEND. `data` holds `size` bytes. 0 or PV_RING_INVAL.
+ */
+long pv_ring_init_writer(struct pv_ring *r, void *hdr, void *data, uint32_t size);
+
+/** Starts the reader's end: read_index = 0, interrupt_mask = 0. 0 or PV_RING_INVAL. */
+long pv_ring_init_reader(struct pv_ring *r, void *hdr, void *data, uint32_t size);
+
+/**
+ * Writes one packet. 0 when written; *signal then says whether to ring the reader (the ring was
+ * empty before this packet and the reader's interrupt_mask is 0). PV_RING_FULL when it does not
+ * fit now: pending_send_size is set so the reader rings once it does. PV_RING_TOOBIG when `len` >
+ * SKIFF_PKT_MAX_PAYLOAD or the packet could never fit (pv_ring_packet_bytes(len) > size - 8).
+ * Or a violation (the reader's read_index is bad). *signal is false unless 0 is returned.
+ */
+long pv_ring_write(struct pv_ring *r, unsigned int type, unsigned int flags, uint64_t txid,
+		   const void *payload, uint32_t len, bool *signal);
+
+/**
+ * Reads the next packet: its header into *pkt, its payload into `buf`. Returns the payload length
+ * (0 is a valid packet), PV_RING_EMPTY, or a violation. PV_RING_TOOBIG when the payload is larger
+ * than `bufsize`: the packet stays in the ring and *pkt holds its header (pkt->len says what is
+ * needed; pv_ring_discard drops it). *signal says whether to ring the writer (it waits for space
+ * that this read made).
+ */
+long pv_ring_read(struct pv_ring *r, struct skiff_packet *pkt, void *buf, uint32_t bufsize,
+		  bool *signal);
+
+/** The next packet's header without consuming it: its payload length, PV_RING_EMPTY or a violation.
+ */
+long pv_ring_peek(struct pv_ring *r, struct skiff_packet *pkt);
+
+/** Drops the next packet (as pv_ring_read without copying): its payload length, or as peek. */
+long pv_ring_discard(struct pv_ring *r, bool *signal);
+
+/** Reader: bytes published and not yet read, or a violation. */
+long pv_ring_avail_read(struct pv_ring *r);
+
+/** Writer: bytes a packet may take now (pv_ring_packet_bytes(len) <= this fits), or a violation. */
+long pv_ring_avail_write(struct pv_ring *r);
+
+/**
+ * Writer: asks the reader to ring once `bytes` are free (pending_send_size), then looks again.
+ * Returns the free bytes now, or a violation; when they already reach `bytes` the request is
+ * withdrawn and no ring will come. bytes = size - 8 waits for the reader to empty the ring.
+ */
+long pv_ring_request_space(struct pv_ring *r, uint32_t bytes);
+
+/** Reader: interrupt_mask = 1, the writer stops ringing (the reader polls). */
+void pv_ring_mask(struct pv_ring *r);
+
+/**
+ * Reader: interrupt_mask = 0, then looks again: bytes waiting (read them: no ring will come for
+ * them), 0, or a violation. The check after unmasking closes the race with a writer that saw the
+ * mask still set.
+ */
+long pv_ring_unmask(struct pv_ring *r);
+
+#endif
