@@ -20,7 +20,7 @@ B := build/$(BOARD)
 SETUP := build/.setup-ok
 
 HYP_SRCS := $(wildcard hyp/*.c hyp/lib/*.c hyp/drivers/*.c)
-ARCH_SRCS := $(wildcard arch-arm64/*.c arch-arm64/*.S arch-arm64/gic/*.c)
+ARCH_SRCS := $(wildcard arch-arm64/*.c arch-arm64/*.S arch-arm64/gic/*.c arch-arm64/irq/*.c)
 SRCS := $(HYP_SRCS) $(ARCH_SRCS) $(BOARD_SRCS)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(SRCS))
 
@@ -86,20 +86,27 @@ $(B)/skiff.bin: $(B)/skiff.elf
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # ---- Running ----
+# A board.mk may add to the QEMU line (none of these is needed on qemu-virt):
+#   QEMU_SERIAL_PRE   serial ports before the console's (the console is the next -serial)
+#   QEMU_DTB_ARGS     the DTB when QEMU makes none (make debug)
+#   QEMU_GUEST_ARGS   how VM config $(VMS) and its guests are loaded (default: QEMU's guest-loader)
+#   QEMU_RUN_DEPS     files those arguments need
 QEMU_RUN := $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot
 
 # VMS names the VM config (dts/$(VMS).dts) whose guests boot as modules next to Skiff.
 VMS ?= demo
-run: $(B)/skiff.bin guests
-	$(QEMU_RUN) -kernel $(B)/skiff.bin $$(python3 tools/guest-args.py build/dts/$(VMS).dtb)
+QEMU_GUEST_ARGS ?= $$(python3 tools/guest-args.py build/dts/$(VMS).dtb)
+run: $(B)/skiff.bin guests $(QEMU_RUN_DEPS)
+	$(QEMU_RUN) $(QEMU_SERIAL_PRE) -serial mon:stdio -kernel $(B)/skiff.bin $(QEMU_GUEST_ARGS)
 
 # QEMU halted at reset with a gdbstub; gdb-multiarch attached with the ELF's symbols. The serial
 # console goes to $(B)/console.log (gdb owns the terminal): `tail -f` it from another terminal.
 GDB_PORT ?= 1234
-debug: $(B)/skiff.bin
+debug: $(B)/skiff.bin $(QEMU_RUN_DEPS)
 	@echo "skiff: QEMU halted, gdbstub on tcp::$(GDB_PORT); console in $(B)/console.log"
-	@$(QEMU) $(QEMU_MACHINE) -display none -monitor none -serial file:$(B)/console.log \
-		-no-reboot -kernel $(B)/skiff.bin -S -gdb tcp:127.0.0.1:$(GDB_PORT) & \
+	@$(QEMU) $(QEMU_MACHINE) -display none -monitor none $(QEMU_SERIAL_PRE) \
+		-serial file:$(B)/console.log -no-reboot -kernel $(B)/skiff.bin $(QEMU_DTB_ARGS) \
+		-S -gdb tcp:127.0.0.1:$(GDB_PORT) & \
 	qemu=$$!; gdb-multiarch -q $(B)/skiff.elf -ex 'target remote 127.0.0.1:$(GDB_PORT)' \
 		-ex 'break panic_at'; kill $$qemu 2>/dev/null || true
 

@@ -26,7 +26,7 @@
 struct cpu cpus[PLATFORM_MAX_CPUS];
 extern struct vmid_space vmids;
 static struct platform plat;
-static struct uart console_uart;
+static struct uart board_uart, console_uart;
 
 static NORETURN void boot_fail(const char *what, const char *why)
 {
@@ -40,23 +40,33 @@ static void check(const char *what, const char *err)
 		boot_fail(what, err);
 }
 
-/* The board's UART, usable before anything is known about the machine. */
+static void banner(void)
+{
+	kprintf("\nSkiff %s hypervisor (board %s)\n", SKIFF_VERSION, board.name);
+}
+
+/*
+ * The board's UART, usable before anything is known about the machine, if something answers at
+ * its address: this may be a build for another board.
+ */
 static void early_console(void)
 {
-	console_uart.drv = uart_driver_find(board.early_uart_compatible);
-	console_uart.base = board.early_uart_base;
-	if (console_uart.drv) {
-		console_uart.drv->init(console_uart.base);
-		console_attach(&console_uart);
+	board_uart.drv = uart_driver_find(board.early_uart_compatible);
+	board_uart.base = board.early_uart_base;
+	if (board_uart.drv && !arch_mmio_probe(board_uart.base))
+		board_uart.drv = NULL;
+	if (board_uart.drv) {
+		board_uart.drv->init(board_uart.base);
+		console_attach(&board_uart);
 	}
 	/* Entered at EL3 there is no firmware above us to answer an SMC. */
 	psci_set_conduit(arch_boot_el() == 3 ? FW_CONDUIT_NONE : board.fallback_psci);
-	kprintf("\nSkiff %s hypervisor (board %s)\n", SKIFF_VERSION, board.name);
 }
 
 /* Entered at EL1 there is no EL2 to run a hypervisor in: say so and how to get one, then stop. */
 static NORETURN void refuse_el1(void *fdt)
 {
+	banner();
 	if (!platform_parse_fdt(&plat, fdt, FDT_MAX_SIZE))
 		psci_set_conduit(plat.psci);
 	kprintf("skiff: entered at EL1, but a hypervisor needs EL2.\n"
@@ -73,19 +83,60 @@ static bool board_matches(const struct platform *p)
 	return false;
 }
 
+/* The console moves to the UART the DTB names, if this build has a driver for it. */
+static bool dtb_console(void)
+{
+	const struct uart_driver *drv = uart_driver_find(plat.uart.compatible);
+
+	if (!drv)
+		return false;
+	console_uart.drv = drv;
+	console_uart.base = (uintptr_t)pa_addr(plat.uart.base);
+	drv->init(console_uart.base);
+	console_attach(&console_uart);
+	return true;
+}
+
+/*
+ * A DTB for another board: either the DTB or this build is wrong, and which one we cannot tell.
+ * The message goes to the board's UART and to the DTB's console, so it shows either way; the
+ * DTB's console keeps the rest.
+ */
+static NORETURN void wrong_board(bool on_dtb_console)
+{
+	static char why[160];
+
+	snprintf(why, sizeof(why),
+		 "its root compatible does not match this board's build (BOARD=%s): "
+		 "the DTB is for \"%s\"",
+		 board.name, plat.compatible);
+	if (on_dtb_console && board_uart.drv && board_uart.base != console_uart.base) {
+		console_attach(&board_uart);
+		banner();
+		kprintf("skiff: wrong device tree: %s\n", why);
+		console_attach(&console_uart);
+	}
+	kprintf("skiff: wrong device tree: %s\n", why);
+	machine_stop();
+}
+
+/*
+ * A DTB that parses describes the machine better than anything else we know: the console moves
+ * to its UART before the banner, and its PSCI is used even to refuse it.
+ */
 static void platform_init(void *fdt)
 {
-	check("cannot use the device tree", platform_parse_fdt(&plat, fdt, FDT_MAX_SIZE));
-	if (!board_matches(&plat))
-		boot_fail("wrong device tree",
-			  "its root compatible does not match this board's build (BOARD=...)");
+	const char *err = platform_parse_fdt(&plat, fdt, FDT_MAX_SIZE);
+	bool on_dtb_console = !err && dtb_console();
+
+	banner();
+	check("cannot use the device tree", err);
 	if (arch_boot_el() != 3)
 		psci_set_conduit(plat.psci);
-	console_uart.drv = uart_driver_find(plat.uart.compatible);
-	if (!console_uart.drv)
+	if (!board_matches(&plat))
+		wrong_board(on_dtb_console);
+	if (!on_dtb_console)
 		boot_fail("console", "no driver for the DTB's console UART");
-	console_uart.base = (uintptr_t)pa_addr(plat.uart.base);
-	console_uart.drv->init(console_uart.base);
 }
 
 static void cpu_init_boot(void)
@@ -117,9 +168,12 @@ static void boot_report(void)
 	kprintf("  image 0x%lx-0x%lx (%lu KiB), DTB at 0x%lx (%u bytes)\n",
 		pa_addr(img.image.begin), pa_addr(img.image.end) - 1,
 		pa_range_size(img.image) >> 10, pa_addr(plat.fdt), plat.fdt_size);
-	kprintf("  free  %lu MiB in %lu frames; PSCI %u.%u via %s\n", frames.free * PAGE_SIZE >> 20,
-		frames.free, pv >> 16, pv & 0xffff,
-		psci_conduit() == FW_CONDUIT_SMC ? "SMC" : "HVC");
+	kprintf("  free  %lu MiB in %lu frames; ", frames.free * PAGE_SIZE >> 20, frames.free);
+	if (psci_conduit() == FW_CONDUIT_NONE)
+		kprintf("no PSCI\n");
+	else
+		kprintf("PSCI %u.%u via %s\n", pv >> 16, pv & 0xffff,
+			psci_conduit() == FW_CONDUIT_SMC ? "SMC" : "HVC");
 }
 
 /* Three ticks of the periodic timer prove the timer and the interrupt controller work. */

@@ -1,5 +1,6 @@
 /** Fatal errors of the hypervisor's own (see panic.h for the failure kinds). */
 #include <stdarg.h>
+#include <skiff/board.h>
 #include <skiff/console.h>
 #include <skiff/panic.h>
 #include <skiff/psci.h>
@@ -7,6 +8,9 @@
 void machine_stop(void)
 {
 	kprintf("skiff: stopping the machine\n");
+	/* First: a board that says so has no PSCI, and the DTB may claim one (a wrong DTB). */
+	if (board.power_off == BOARD_POWER_OFF_SEMIHOSTING)
+		arch_semihosting_exit(0);
 	psci_system_off();
 	kprintf("skiff: power-off unavailable; halting this CPU\n");
 	arch_halt();

@@ -58,9 +58,9 @@ static uint64_t read_cells(const fdt32_t *p, int n)
  * is measured in instructions.
  */
 static const char *const known_compatible[] = {
-	"arm,gic-v3",      "arm,gic-400",     "arm,cortex-a15-gic", "arm,cortex-a9-gic",
-	"arm,armv8-timer", "arm,armv7-timer", "arm,psci-1.0",       "arm,psci-0.2",
-	"arm,psci",        "arm,pl011",
+	"arm,gic-v3",      "arm,gic-400",     "arm,cortex-a15-gic",   "arm,cortex-a9-gic",
+	"arm,armv8-timer", "arm,armv7-timer", "arm,psci-1.0",         "arm,psci-0.2",
+	"arm,psci",        "arm,pl011",       "brcm,bcm2836-l1-intc",
 };
 
 #define SCAN_MAX_NODES 1024
@@ -345,6 +345,18 @@ static uint32_t gic_intid(const fdt32_t *spec)
 	return type == 1 ? num + 16 : num + 32;
 }
 
+/* No GIC: the Raspberry Pi 2/3's per-core local controller (binding brcm,bcm2836-l1-intc). */
+static const char *parse_bcm2836(struct platform *p, const void *fdt, const struct scan *sc)
+{
+	static const char *const l1[] = { "brcm,bcm2836-l1-intc", NULL };
+	int node = find_compatible(sc, l1);
+
+	p->gic.kind = node < 0 ? IRQCHIP_NONE : IRQCHIP_BCM2836;
+	if (node >= 0 && !reg_at(fdt, sc, node, 0, &p->gic.dist.pa, &p->gic.dist_size))
+		return "BCM2836 local interrupt controller node has no usable \"reg\"";
+	return NULL;
+}
+
 static const char *parse_gic(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	static const char *const v3[] = { "arm,gic-v3", NULL };
@@ -360,10 +372,8 @@ static const char *parse_gic(struct platform *p, const void *fdt, const struct s
 		node = find_compatible(sc, v2);
 		g->kind = IRQCHIP_GICV2;
 	}
-	if (node < 0) {
-		g->kind = IRQCHIP_NONE;
-		return NULL; /* boards without a GIC (Pi 3) are described by their board data */
-	}
+	if (node < 0)
+		return parse_bcm2836(p, fdt, sc);
 	if (!reg_at(fdt, sc, node, 0, &g->dist.pa, &g->dist_size))
 		return "GIC node has no distributor \"reg\"";
 	if (g->kind == IRQCHIP_GICV3) {
@@ -387,28 +397,39 @@ static void parse_uart_irq(struct platform *p, const void *fdt, const struct sca
 	int node = stdout_node(fdt, sc), len;
 	const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
 
-	if (irq && len >= 12 && p->gic.kind != IRQCHIP_NONE)
+	if (irq && len >= 12 && (p->gic.kind == IRQCHIP_GICV2 || p->gic.kind == IRQCHIP_GICV3))
 		p->uart.intid = gic_intid(irq);
+}
+
+/*
+ * One "interrupts" entry in the controller's own numbering: GIC <type number flags> (3 cells),
+ * BCM2836 local controller <number flags> (2 cells, the number used as is).
+ */
+static uint32_t irq_number(enum irqchip_kind kind, const fdt32_t *spec)
+{
+	return kind == IRQCHIP_BCM2836 ? fdt32_ld(spec) : gic_intid(spec);
 }
 
 /* arm,armv8-timer "interrupts": secure phys, non-secure phys, virtual, hyp phys (timer binding). */
 static const char *parse_timer(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	static const char *const t[] = { "arm,armv8-timer", "arm,armv7-timer", NULL };
-	int node = find_compatible(sc, t), len;
+	int node = find_compatible(sc, t), len, cells;
+	enum irqchip_kind kind = p->gic.kind;
 	const fdt32_t *irq;
 
 	if (node < 0)
 		return "DTB has no arm,armv8-timer node";
 	irq = fdt_getprop(fdt, node, "interrupts", &len);
-	if (p->gic.kind == IRQCHIP_NONE)
-		return NULL; /* interrupts are specified for another controller */
-	if (!irq || len < 4 * 12)
-		return "timer node's \"interrupts\" lists fewer than 4 GIC interrupts";
-	p->timer.sec_phys = gic_intid(irq);
-	p->timer.phys = gic_intid(irq + 3);
-	p->timer.virt = gic_intid(irq + 6);
-	p->timer.hyp_phys = gic_intid(irq + 9);
+	if (kind == IRQCHIP_NONE)
+		return NULL; /* interrupts are specified for a controller we do not know */
+	cells = kind == IRQCHIP_BCM2836 ? 2 : 3;
+	if (!irq || len < 4 * cells * 4)
+		return "timer node's \"interrupts\" lists fewer than 4 interrupts";
+	p->timer.sec_phys = irq_number(kind, irq);
+	p->timer.phys = irq_number(kind, irq + cells);
+	p->timer.virt = irq_number(kind, irq + 2 * cells);
+	p->timer.hyp_phys = irq_number(kind, irq + 3 * cells);
 	return NULL;
 }
 

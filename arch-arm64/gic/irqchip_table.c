@@ -1,9 +1,9 @@
 /** The interrupt-controller drivers this arch provides, found by the family the DTB names. */
 #include <skiff/irqchip.h>
 
-extern const struct irqchip_ops gicv2_ops, gicv3_ops;
+extern const struct irqchip_ops gicv2_ops, gicv3_ops, bcm2836_ops;
 
-static const struct irqchip_ops *const chips[] = { &gicv3_ops, &gicv2_ops };
+static const struct irqchip_ops *const chips[] = { &gicv3_ops, &gicv2_ops, &bcm2836_ops };
 
 const struct irqchip_ops *arch_irqchip_find(enum irqchip_kind kind)
 {

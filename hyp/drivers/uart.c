@@ -4,6 +4,7 @@
 
 static const struct uart_driver *const uart_drivers[] = {
 	&pl011_driver,
+	&bcm2835_aux_driver,
 };
 
 const struct uart_driver *uart_driver_find(const char *compatible)

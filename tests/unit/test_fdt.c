@@ -124,10 +124,69 @@ static void test_pi3_like_soc_ranges(void **state)
 	/* stdout-path "serial0:115200n8" -> alias -> bus address 0x7e201000 -> CPU 0x3f201000 */
 	assert_int_equal(pa_addr(plat.uart.base), 0x3f201000);
 	assert_int_equal(plat.uart.size, 0x200);
-	assert_int_equal(plat.gic.kind, IRQCHIP_NONE); /* board data describes the BCM2836 */
-	assert_int_equal(plat.timer.hyp_phys, 0);
+	/* No GIC: the BCM2836 local controller, through /soc's second range, numbers the timers. */
+	assert_int_equal(plat.gic.kind, IRQCHIP_BCM2836);
+	assert_int_equal(pa_addr(plat.gic.dist), 0x40000000);
+	assert_int_equal(plat.gic.dist_size, 0x100);
+	assert_int_equal(plat.timer.sec_phys, 0);
+	assert_int_equal(plat.timer.phys, 1);
+	assert_int_equal(plat.timer.virt, 3);
+	assert_int_equal(plat.timer.hyp_phys, 2);
 	assert_int_equal(plat.psci, FW_CONDUIT_NONE);
 	assert_int_equal(plat.ncpus, 2);
+}
+
+/* The rpi3 board's own DT (dts/boards/rpi3.dts): the mini UART is the console. */
+static void test_rpi3_board_dt(void **state)
+{
+	(void)state;
+	assert_null(parse("rpi3-board"));
+	assert_string_equal(plat.compatible, "raspberrypi,3-model-b");
+	assert_int_equal(plat.nram, 1);
+	assert_range(plat.ram[0], 0, 0x3c000000);
+	assert_string_equal(plat.uart.compatible, "brcm,bcm2835-aux-uart");
+	assert_int_equal(pa_addr(plat.uart.base), 0x3f215040);
+	assert_int_equal(plat.gic.kind, IRQCHIP_BCM2836);
+	assert_int_equal(pa_addr(plat.gic.dist), 0x40000000);
+	assert_int_equal(plat.timer.hyp_phys, 2);
+	assert_int_equal(plat.timer.virt, 3);
+	assert_int_equal(plat.psci, FW_CONDUIT_NONE);
+	assert_int_equal(plat.ncpus, 4);
+	assert_int_equal(plat.cpu_hwid[3], 3);
+	assert_int_equal(plat.nmodules, 0);
+}
+
+static const char *parse_edited(const char *name, void (*fn)(void *fdt));
+
+/*
+ * Boot modules as tools/boot-modules.py and the Pi boot script write them: /chosen carries its
+ * own two address and two size cells, whatever the root's (one each on the Pi 3).
+ */
+static void add_module_with_chosen_cells(void *fdt)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen"), node;
+	const fdt32_t reg[] = { cpu_to_fdt32(0), cpu_to_fdt32(0x10100000), cpu_to_fdt32(0),
+				cpu_to_fdt32(0x161c0) };
+
+	assert_true(chosen >= 0);
+	assert_int_equal(fdt_setprop_u32(fdt, chosen, "#address-cells", 2), 0);
+	assert_int_equal(fdt_setprop_u32(fdt, chosen, "#size-cells", 2), 0);
+	node = fdt_add_subnode(fdt, chosen, "module@10100000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_setprop(fdt, node, "compatible", "multiboot,module\0multiboot,kernel",
+				     sizeof("multiboot,module\0multiboot,kernel")),
+			 0);
+	assert_int_equal(fdt_setprop_string(fdt, node, "bootargs", "hello"), 0);
+	assert_int_equal(fdt_setprop(fdt, node, "reg", reg, sizeof(reg)), 0);
+}
+
+static void test_modules_with_chosen_cells(void **state)
+{
+	(void)state;
+	assert_null(parse_edited("rpi3-board", add_module_with_chosen_cells));
+	assert_int_equal(plat.nmodules, 1);
+	assert_range(plat.modules[0].range, 0x10100000, 0x161c0);
+	assert_string_equal(plat.modules[0].args, "hello");
 }
 
 static void test_two_levels_of_ranges(void **state)
@@ -194,6 +253,8 @@ static const struct {
 	{ "bad-cpus-empty", { "no CPU" } },
 	{ "bad-no-timer", { "timer" } },
 	{ "bad-timer-irqs", { "timer", "fewer than 4" } },
+	{ "bad-timer-irqs-l1", { "timer", "fewer than 4" } },
+	{ "bad-l1-intc-no-reg", { "BCM2836", "reg" } },
 	{ "bad-gicv3-one-reg", { "GICv3", "redistributor" } },
 	{ "bad-no-uart", { "console UART" } },
 	{ "bad-uart-unmapped", { "console UART", "reg" } },
@@ -359,6 +420,8 @@ int main(void)
 		TEST(test_qemu_virt_gicv3),
 		TEST(test_pi4_like_gicv2_four_regions_behind_ranges),
 		TEST(test_pi3_like_soc_ranges),
+		TEST(test_rpi3_board_dt),
+		TEST(test_modules_with_chosen_cells),
 		TEST(test_two_levels_of_ranges),
 		TEST(test_reserved_memory_and_memreserve),
 		TEST(test_boot_modules),

@@ -51,6 +51,12 @@ uint64_t arch_mmio_read64(uintptr_t addr);
 void arch_mmio_write64(uintptr_t addr, uint64_t value);
 uint8_t arch_mmio_read8(uintptr_t addr);
 void arch_mmio_write8(uintptr_t addr, uint8_t value);
+/**
+ * Reads the 32-bit register at @addr and says whether anything answered: false where the access
+ * would fault (an external abort: no device there). For a board's UART on a machine that may be
+ * another board. Only before the MMU is on, or for mapped addresses.
+ */
+bool arch_mmio_probe(uintptr_t addr);
 
 /* ---- Firmware calls (SMCCC; PSCI rides on it) ---- */
 
@@ -58,6 +64,13 @@ enum fw_conduit { FW_CONDUIT_NONE, FW_CONDUIT_SMC, FW_CONDUIT_HVC };
 
 /** Issues an SMCCC call through @conduit; returns x0. */
 uint64_t arch_fw_call(enum fw_conduit conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/**
+ * Arm semihosting SYS_EXIT with exit status @code: QEMU with `-semihosting-config enable=on`, or an
+ * attached debugger, ends the run. Returns if nothing answers (the semihosting call trapped as an
+ * undefined instruction, as on hardware without a debugger).
+ */
+void arch_semihosting_exit(unsigned code);
 
 /* ---- Spinlocks (ticket locks; the fake arch has no concurrency) ---- */
 

@@ -1,6 +1,7 @@
 /**
- * Interrupt controllers, one ops table per family (GICv2, GICv3; the Pi 3's BCM2836 later),
- * chosen by what the DTB describes. The portable IRQ layer (irq.c) owns the handler table.
+ * Interrupt controllers, one ops table per family (GICv2, GICv3, the Pi 3's BCM2836 local
+ * controller), chosen by what the DTB describes. The portable IRQ layer (irq.c) owns the handler
+ * table.
  */
 #ifndef SKIFF_IRQCHIP_H
 #define SKIFF_IRQCHIP_H

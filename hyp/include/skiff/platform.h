@@ -15,12 +15,15 @@
 #define PLATFORM_MAX_CPUS 8
 #define PLATFORM_MAX_MODULES 16
 
-/** Interrupt controller families the drivers understand. */
-enum irqchip_kind { IRQCHIP_NONE, IRQCHIP_GICV2, IRQCHIP_GICV3 };
+/**
+ * Interrupt controller families the drivers understand. BCM2836: the per-core local controller of
+ * the Raspberry Pi 2/3 (binding brcm,bcm2836-l1-intc), which has no GIC.
+ */
+enum irqchip_kind { IRQCHIP_NONE, IRQCHIP_GICV2, IRQCHIP_GICV3, IRQCHIP_BCM2836 };
 
 struct platform_gic {
 	enum irqchip_kind kind;
-	paddr_t dist; /* GICD */
+	paddr_t dist; /* GICD; BCM2836: the local controller's registers */
 	uint64_t dist_size;
 	paddr_t redist; /* GICv3: first redistributor region */
 	uint64_t redist_size;
@@ -30,7 +33,10 @@ struct platform_gic {
 	uint32_t maint_intid; /* maintenance interrupt, 0 if absent */
 };
 
-/** Generic-timer interrupt IDs (GIC INTIDs: PPI n = 16 + n). */
+/**
+ * Generic-timer interrupt IDs in the controller's numbering: GIC INTIDs (PPI n = 16 + n), or
+ * BCM2836 local interrupt numbers (0 CNTPS, 1 CNTPNS, 2 CNTHP, 3 CNTV, as in its DT binding).
+ */
 struct platform_timer {
 	uint32_t sec_phys, phys, virt, hyp_phys;
 };

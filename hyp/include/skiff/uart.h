@@ -23,5 +23,6 @@ struct uart {
 const struct uart_driver *uart_driver_find(const char *compatible);
 
 extern const struct uart_driver pl011_driver;
+extern const struct uart_driver bcm2835_aux_driver;
 
 #endif
