@@ -10,7 +10,16 @@ A benchmark is one entry in BENCHES: a name, a unit, a target (None: no target, 
 how to get the value, either a regex over the console of a QEMU run or a function of the build.
 Several entries may share a run; each distinct run boots QEMU once. To add a guest benchmark
 (hypercall cost, ...), add a Run that boots the guest and an entry whose regex reads the figure
-the guest prints.
+the guest prints. A Run's `vms` names a VM config (build/dts/<vms>.dtb): its guests are loaded as
+boot modules (tools/guest-args.py), and the run usually stops on the guest's "bench: done" (QEMU
+keeps running after every VM has exited).
+
+Guest benchmarks (instructions per operation, docs/pv-guest.md "Measuring"):
+  hypercall_roundtrip, hvc_floor  tests/guests/bench, dts/bench.dts: twin loops, one VM
+  event_send                      tests/guests/bench-pair, dts/bench-event-send.dts: the sender's
+                                  cost of a doorbell that wakes a blocked VM, without the switch
+  vm_switch                       tests/guests/bench-pair, dts/bench-vm-switch.dts: ping-pong,
+                                  half a round trip, a full-path figure (nothing subtracted)
 
 Output: a table on stdout and build/bench/results.json as
     {"<name>": {"value": N, "unit": "...", "target": N or null}, ...}
@@ -21,6 +30,7 @@ Run with Debian's /usr/bin/python3 (no third-party modules are needed).
 """
 import argparse
 import dataclasses
+import importlib.util
 import json
 import os
 import pathlib
@@ -47,6 +57,7 @@ class Run:
     args: str  # after the machine line; {bin}/{elf} expand to the built image paths
     stop: str = r"PANIC|Skiff EL2 crash|skiff: stopping the machine"
     timeout: float = 30.0
+    vms: Optional[str] = None  # VM config build/dts/<vms>.dtb whose guests boot as modules
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,8 +81,14 @@ def image_size(ctx):
     return (ctx.build / "skiff.bin").stat().st_size
 
 
+# A guest run ends at its "bench: done" line, or early on a crash or a guest's panic.
+GUEST_STOP = r"bench: done|PANIC|Skiff EL2 crash|pv: panic|pv: synchronous exception|parked: "
+
 RUNS = [
     Run("boot", "-kernel {bin}"),
+    Run("hvc", "-kernel {bin}", stop=GUEST_STOP, vms="bench"),
+    Run("event_send", "-kernel {bin}", stop=GUEST_STOP, vms="bench-event-send"),
+    Run("vm_switch", "-kernel {bin}", stop=GUEST_STOP, vms="bench-vm-switch"),
 ]
 
 BENCHES = [
@@ -79,11 +96,32 @@ BENCHES = [
     # own boot stub is included; it is a handful of instructions).
     Bench("boot_time", "us", 2000, run="boot", pattern=r"boot: done in (\d+) us"),
     Bench("image_size", "bytes", None, measure=image_size),
+    # Targets and references: issue 3 (Xen 4.17 on the same QEMU line: hypercall 416, HVC floor
+    # 367, event channel send 1076).
+    Bench("hypercall_roundtrip", "instructions", 100, run="hvc",
+          pattern=r"BENCH hypercall_roundtrip (\d+) instructions"),
+    Bench("hvc_floor", "instructions", 60, run="hvc",
+          pattern=r"BENCH hvc_floor (\d+) instructions"),
+    Bench("event_send", "instructions", 300, run="event_send",
+          pattern=r"BENCH event_send (\d+) instructions"),
+    Bench("vm_switch", "instructions", 500, run="vm_switch",
+          pattern=r"BENCH vm_switch (\d+) instructions"),
 ]
+
+
+def vm_config_args(config):
+    """The -device guest-loader arguments for build/dts/<config>.dtb (tools/guest-args.py)."""
+    spec = importlib.util.spec_from_file_location("guest_args", ROOT / "tools" / "guest-args.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return " ".join(module.guest_args(str(ROOT / "build" / "dts" / f"{config}.dtb"),
+                                      guests_dir=str(ROOT / "build" / "guests")))
 
 
 def qemu_command(ctx, run):
     args = run.args.format(bin=ctx.build / "skiff.bin", elf=ctx.build / "skiff.elf")
+    if run.vms:
+        args += " " + vm_config_args(run.vms)
     return f"{ctx.qemu} {BENCH_MACHINE} -nographic -no-reboot {args}"
 
 
