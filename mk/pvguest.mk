@@ -1,5 +1,6 @@
 # pv-guest: the guest library, the guests built with it and the VM configs that name them.
-#   build/guests/<name>.elf   one per directory with a main.c under pv-guest/demos/ or tests/guests/
+#   build/guests/<name>.elf   one per directory with a main.c under pv-guest/demos/ or tests/guests/,
+#                             and build/guests/root.elf (pv-guest/root/: the root partition)
 #   build/dts/<name>.dtb      one per dts/<name>.dts (docs/vm-config.md)
 #   make test-pvguest-host    the library's pure TEST()s on the host, under ASan/UBSan
 # A guest directory's *.c files are its sources; every guest links pv-guest/pv-guest.ld (IPA
@@ -20,7 +21,8 @@ PV_LIB_SRCS := $(wildcard pv-guest/lib/*.c pv-guest/arch/*.c pv-guest/arch/*.S)
 PV_LIB_OBJS := $(patsubst %,$(PV)/obj/%.o,$(PV_LIB_SRCS))
 PV_LIB := $(PV)/libpv.a
 
-GUEST_DIRS := $(patsubst %/main.c,%,$(wildcard pv-guest/demos/*/main.c tests/guests/*/main.c))
+GUEST_DIRS := $(patsubst %/main.c,%,$(wildcard pv-guest/demos/*/main.c pv-guest/root/main.c \
+	tests/guests/*/main.c))
 GUEST_NAMES := $(notdir $(GUEST_DIRS))
 GUEST_ELFS := $(patsubst %,build/guests/%.elf,$(GUEST_NAMES))
 VM_CONFIGS := $(patsubst dts/%.dts,build/dts/%.dtb,$(wildcard dts/*.dts))

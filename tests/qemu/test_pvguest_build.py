@@ -87,6 +87,7 @@ def test_guest_elf_layout(elf):
 def test_every_guest_is_built():
     dirs = [p.parent.name for p in (ROOT / "pv-guest" / "demos").glob("*/main.c")]
     dirs += [p.parent.name for p in (ROOT / "tests" / "guests").glob("*/main.c")]
+    dirs += [p.parent.name for p in (ROOT / "pv-guest").glob("root/main.c")]
     assert sorted(dirs) == sorted(p.stem for p in GUESTS.glob("*.elf"))
 
 

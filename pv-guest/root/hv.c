@@ -1,0 +1,47 @@
+/** The root's hypercalls (hv.h). Guest addresses are IPAs: pv-guest maps RAM with VA = IPA. */
+#include <pv/hvc.h>
+#include <pv/string.h>
+#include <pv/time.h>
+#include <pv/vm.h>
+
+#include "hv.h"
+
+long hv_console_write(const char *s, unsigned long len)
+{
+	return pv_call(SKIFF_HVC_CONSOLE_WRITE, (unsigned long)s, len);
+}
+
+long hv_console_read(char *buf, unsigned long size)
+{
+	return pv_call(SKIFF_HVC_CONSOLE_READ, (unsigned long)buf, size);
+}
+
+long hv_vm_list(struct skiff_vm_status *out, unsigned long max)
+{
+	return pv_call(SKIFF_HVC_VM_LIST, (unsigned long)out, max);
+}
+
+long hv_vm_ctrl(unsigned int id, unsigned int op)
+{
+	return pv_call(SKIFF_HVC_VM_CTRL, id, op);
+}
+
+long hv_vm_create(const char *name)
+{
+	return pv_call(SKIFF_HVC_VM_CREATE, (unsigned long)name, strlen(name));
+}
+
+long hv_log_read(char *buf, unsigned long size)
+{
+	return pv_call(SKIFF_HVC_LOG_READ, (unsigned long)buf, size);
+}
+
+unsigned int hv_self_id(void)
+{
+	return pv_start_info()->vm_id;
+}
+
+unsigned long hv_now_us(void)
+{
+	return pv_ticks_to_us(pv_now());
+}

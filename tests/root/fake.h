@@ -1,0 +1,46 @@
+/**
+ * The fake hypervisor and services the root partition's shell runs against on the host
+ * (make test-root-host): a VM table the tests fill, the console as a captured string, and
+ * services whose channels the tests open by setting bits.
+ */
+#ifndef ROOT_TEST_FAKE_H
+#define ROOT_TEST_FAKE_H
+
+#include <skiff-abi/hypercall.h>
+
+#define FAKE_VMS 8
+
+struct fake {
+	struct skiff_vm_status vms[FAKE_VMS];
+	unsigned int nvms;
+	long list_err;   /* VM_LIST answers this when non-zero */
+	long create_err; /* VM_CREATE answers this when non-zero */
+	unsigned int last_ctrl_id, last_ctrl_op;
+	char out[1 << 16]; /* everything written to the console */
+	unsigned long out_len;
+	const char *log; /* the hypervisor log LOG_READ returns */
+	unsigned long now_us;
+	unsigned int services[FAKE_VMS]; /* bit n: a channel of class n is open */
+	unsigned int shutdown_requests;
+	char console_in[256]; /* bytes sent to the attached VM's console channel */
+	unsigned long console_in_len;
+};
+
+extern struct fake fake;
+
+/** Empties the fake: root (id 0, privileged), hello (1) and ticker (2), all running. */
+void fake_reset(void);
+
+/** Adds a VM; returns its record. */
+struct skiff_vm_status *fake_add(unsigned int id, const char *name, unsigned int state);
+
+/** Feeds keystrokes to the shell and flushes the terminal. */
+void fake_type(const char *keys);
+
+/** The console output since the last call, control sequences removed, '\r' dropped. */
+const char *fake_screen(void);
+
+/** The raw console output since the last call. */
+const char *fake_raw(void);
+
+#endif
