@@ -69,13 +69,46 @@ void sched_detach(struct vcpu *v)
 
 static void account(struct runqueue *rq, struct vcpu *v, uint64_t now);
 
-/* The least vruntime among the vCPUs that compete for this CPU, the running one's up to date. */
+/*
+ * Slice and period in counter ticks. Converting microseconds costs two divisions, and the wake
+ * path runs on every doorbell, so the figures are kept until the counter frequency changes
+ * (never, on hardware; between host unit tests, it may).
+ */
+static struct {
+	uint64_t freq, slice, period;
+} ticks;
+
+static void refresh_ticks(void)
+{
+	uint64_t f = arch_counter_freq();
+
+	if (__builtin_expect(f == ticks.freq, 1))
+		return;
+	ticks.freq = f;
+	ticks.slice = timer_us_to_ticks(SCHED_SLICE_US);
+	ticks.period = timer_us_to_ticks(SCHED_PERIOD_US);
+}
+
+static uint64_t slice_ticks(void)
+{
+	refresh_ticks();
+	return ticks.slice;
+}
+
+/*
+ * A bound on the least vruntime among the vCPUs competing for this CPU, for the wake-up floor.
+ * The running vCPU had the least when it was picked and only it has moved since, so its
+ * up-to-date vruntime bounds the least from above (a floor one slice below it gives at most
+ * one slice of credit). Idle, the runnable vCPUs are scanned.
+ */
 static uint64_t least_vruntime(struct runqueue *rq)
 {
 	uint64_t least = UINT64_MAX;
 
-	if (rq->current && rq->current->state == VCPU_RUNNING)
+	if (rq->current && rq->current->state == VCPU_RUNNING) {
 		account(rq, rq->current, arch_counter_now());
+		return rq->current->vruntime;
+	}
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
 		struct vcpu *v = rq->vcpus[i];
 		if ((v->state == VCPU_RUNNABLE || v->state == VCPU_RUNNING) && v->vruntime < least)
@@ -86,12 +119,13 @@ static uint64_t least_vruntime(struct runqueue *rq)
 
 /*
  * A vCPU that slept does not get to bank its idle time: at most one slice of credit against the
- * least vruntime now, not the one at the last pick (a vCPU running alone is re-picked only once
- * a period, so that one can be a whole period old).
+ * least vruntime now. It preempts the running vCPU only if it would be picked over it; otherwise
+ * it waits for the slice end like any runnable vCPU (which keeps a doorbell cheap).
  */
 static void wake_locked(struct runqueue *rq, struct vcpu *v)
 {
-	uint64_t slice = timer_us_to_ticks(SCHED_SLICE_US), least;
+	uint64_t slice = slice_ticks(), least;
+	struct vcpu *cur = rq->current;
 
 	if (v->state != VCPU_BLOCKED && v->state != VCPU_OFF)
 		return;
@@ -100,7 +134,8 @@ static void wake_locked(struct runqueue *rq, struct vcpu *v)
 	v->block_deadline = 0;
 	if (least > slice && v->vruntime < least - slice)
 		v->vruntime = least - slice;
-	rq->need_resched = true;
+	if (!cur || cur->state != VCPU_RUNNING || v->vruntime < cur->vruntime)
+		rq->need_resched = true;
 }
 
 void sched_wake(struct vcpu *v)
@@ -142,7 +177,8 @@ void sched_yield(struct vcpu *v)
 
 static uint64_t period_ticks(void)
 {
-	return timer_us_to_ticks(SCHED_PERIOD_US);
+	refresh_ticks();
+	return ticks.period;
 }
 
 static void account(struct runqueue *rq, struct vcpu *v, uint64_t now)
@@ -260,7 +296,7 @@ static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
 		next = pick(rq);
 		if (next) {
 			next->run_start = now;
-			rq->slice_end = now + timer_us_to_ticks(SCHED_SLICE_US);
+			rq->slice_end = now + slice_ticks();
 			return next;
 		}
 		rq->current = NULL;
@@ -285,8 +321,9 @@ struct vcpu *sched_next(struct vcpu *prev)
 		if (prev->state == VCPU_RUNNING)
 			prev->state = VCPU_RUNNABLE;
 	}
-	rq->need_resched = false;
 	next = pick_or_idle(rq, &flags);
+	/* Cleared after the pick: wake-ups while idling set it, and the pick has seen them. */
+	rq->need_resched = false;
 	next->state = VCPU_RUNNING;
 	rq->current = next;
 	arch_timer_arm(next_event(rq, next->run_start));

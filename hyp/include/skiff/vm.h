@@ -14,6 +14,7 @@
 #include <skiff/arch.h>
 #include <skiff/pgtable.h>
 #include <skiff/types.h>
+#include <skiff-abi/hypercall.h>
 
 #define VM_MAX 320
 #define VM_NAME_MAX 32
@@ -72,7 +73,8 @@ struct vm {
 	uint64_t ev_mask;
 	uint32_t ev_peer[64];
 	/* Console output, emitted a whole line at a time with the VM's name in front. */
-	char line[160];
+	char line[SKIFF_CONSOLE_MAX +
+		  1]; /* one CONSOLE_WRITE's worth: lines up to 256 stay whole */
 	unsigned line_len;
 	unsigned nvcpus;
 	struct vcpu vcpus[VCPU_MAX_PER_VM];
