@@ -84,8 +84,7 @@ static void hvc_block(struct vcpu *v)
 
 static void hvc_timer_set(struct vcpu *v)
 {
-	v->timer_deadline = arg(v, 1);
-	sched_yield(v); /* the scheduler re-arms its timer for the new deadline */
+	sched_set_timer(v, arg(v, 1));
 	ret(v, 0);
 }
 

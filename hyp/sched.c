@@ -68,6 +68,8 @@ void sched_detach(struct vcpu *v)
 }
 
 static void account(struct runqueue *rq, struct vcpu *v, uint64_t now);
+static void note_deadline(struct runqueue *rq, uint64_t deadline);
+static void arm(struct runqueue *rq, uint64_t when);
 
 /*
  * Slice and period in counter ticks. Converting microseconds costs two divisions, and the wake
@@ -134,8 +136,14 @@ static void wake_locked(struct runqueue *rq, struct vcpu *v)
 	v->block_deadline = 0;
 	if (least > slice && v->vruntime < least - slice)
 		v->vruntime = least - slice;
-	if (!cur || cur->state != VCPU_RUNNING || v->vruntime < cur->vruntime)
+	if (!cur || cur->state != VCPU_RUNNING || v->vruntime < cur->vruntime) {
 		rq->need_resched = true;
+		return;
+	}
+	/* It waits for the slice end: make sure the timer comes by then. */
+	rq->nrunnable++;
+	if (rq->slice_end < rq->timer_at)
+		arm(rq, rq->slice_end);
 }
 
 void sched_wake(struct vcpu *v)
@@ -155,6 +163,7 @@ void sched_block(struct vcpu *v, uint64_t deadline)
 	if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {
 		v->state = VCPU_BLOCKED;
 		v->block_deadline = deadline;
+		note_deadline(rq, deadline);
 		rq->need_resched = true;
 	}
 	unlock_rq(rq, flags);
@@ -207,39 +216,96 @@ static void roll_period(struct runqueue *rq, uint64_t now)
 	}
 }
 
-/* Wakes vCPUs whose block deadline passed; raises SKIFF_EV_TIMER for expired one-shot timers. */
+/* The earliest deadline of @v that is still to come (0: none). */
+static uint64_t earliest(const struct vcpu *v)
+{
+	uint64_t d = UINT64_MAX;
+
+	if (v->timer_deadline)
+		d = v->timer_deadline;
+	if (v->vtimer_deadline)
+		d = MIN(d, v->vtimer_deadline);
+	if (v->state == VCPU_BLOCKED && v->block_deadline)
+		d = MIN(d, v->block_deadline);
+	return d;
+}
+
+/* Expires what is due for @v: one-shot timer, guest timer, block deadline. */
+static void expire_one(struct runqueue *rq, struct vcpu *v, uint64_t now)
+{
+	if (v->timer_deadline && now >= v->timer_deadline) {
+		v->timer_deadline = 0;
+		__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_TIMER, __ATOMIC_RELAXED);
+	}
+	if (v->vtimer_deadline && now >= v->vtimer_deadline) {
+		arch_vcpu_vtimer_mask(v); /* as the hardware would have raised it */
+		__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER, __ATOMIC_RELAXED);
+	}
+	vm_events_update(v->vm);
+	if (v->state == VCPU_BLOCKED &&
+	    ((v->block_deadline && now >= v->block_deadline) || vm_event_ready(v->vm)))
+		wake_locked(rq, v);
+}
+
+/*
+ * Expires every deadline that is due, in one pass that also finds the earliest one left
+ * (rq->next_deadline). Nothing is scanned before that moment: deadlines set meanwhile lower it
+ * through note_deadline, so the exit path stays O(1) in the number of vCPUs until one is due.
+ */
 static void expire_deadlines(struct runqueue *rq, uint64_t now)
 {
+	uint64_t next = UINT64_MAX;
+
+	if (now < rq->next_deadline)
+		return;
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
-		struct vcpu *v = rq->vcpus[i];
-		if (v->timer_deadline && now >= v->timer_deadline) {
-			v->timer_deadline = 0;
-			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_TIMER,
-					  __ATOMIC_RELAXED);
-		}
-		if (v->vtimer_deadline && now >= v->vtimer_deadline) {
-			arch_vcpu_vtimer_mask(v); /* as the hardware would have raised it */
-			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER,
-					  __ATOMIC_RELAXED);
-		}
-		vm_events_update(v->vm);
-		if (v->state == VCPU_BLOCKED &&
-		    ((v->block_deadline && now >= v->block_deadline) || vm_event_ready(v->vm)))
-			wake_locked(rq, v);
+		expire_one(rq, rq->vcpus[i], now);
+		next = MIN(next, earliest(rq->vcpus[i]));
 	}
+	rq->next_deadline = next;
+}
+
+static void note_deadline(struct runqueue *rq, uint64_t deadline)
+{
+	if (deadline && deadline < rq->next_deadline)
+		rq->next_deadline = deadline;
+}
+
+void sched_note_deadline(struct vcpu *v, uint64_t deadline)
+{
+	struct runqueue *rq = rq_of(v);
+	uint64_t flags = lock_rq(rq);
+
+	note_deadline(rq, deadline);
+	unlock_rq(rq, flags);
+}
+
+void sched_set_timer(struct vcpu *v, uint64_t deadline)
+{
+	struct runqueue *rq = rq_of(v);
+	uint64_t flags = lock_rq(rq);
+
+	v->timer_deadline = deadline;
+	note_deadline(rq, deadline);
+	rq->need_resched = true; /* re-arm the hardware timer on the way out */
+	unlock_rq(rq, flags);
 }
 
 static struct vcpu *pick(struct runqueue *rq)
 {
 	struct vcpu *best = NULL;
+	unsigned runnable = 0;
 
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
 		struct vcpu *v = rq->vcpus[i];
-		if ((v->state == VCPU_RUNNABLE || v->state == VCPU_RUNNING) && !v->throttled &&
-		    v->vm->state == VM_RUNNING && /* not paused */
-		    (!best || v->vruntime < best->vruntime))
+		if ((v->state != VCPU_RUNNABLE && v->state != VCPU_RUNNING) || v->throttled ||
+		    v->vm->state != VM_RUNNING) /* paused VMs do not run */
+			continue;
+		runnable++;
+		if (!best || v->vruntime < best->vruntime)
 			best = v;
 	}
+	rq->nrunnable = runnable;
 	if (best)
 		rq->min_vruntime = best->vruntime;
 	return best;
@@ -251,27 +317,20 @@ static uint64_t next_event(struct runqueue *rq, uint64_t now)
 	uint64_t next = now + period_ticks() - MIN(now - rq->period_start, period_ticks());
 	struct vcpu *cur = rq->current;
 
-	if (cur && sched_runnable() > 1)
+	if (cur && rq->nrunnable > 1)
 		next = MIN(next, rq->slice_end);
 	if (cur && cur->vm->cfg.cap) { /* when its cap's budget for this period runs out */
 		uint64_t budget = ((uint64_t)cur->vm->cfg.cap * period_ticks() + 99) / 100;
 		next = MIN(next, cur->run_start + budget - MIN(budget, cur->period_ticks));
 	}
-	for (unsigned i = 0; i < rq->nvcpus; i++) {
-		struct vcpu *v = rq->vcpus[i];
-		if (v->timer_deadline)
-			next = MIN(next, v->timer_deadline);
-		if (v->vtimer_deadline)
-			next = MIN(next, v->vtimer_deadline);
-		if (v->vtimer_deadline && now >= v->vtimer_deadline) {
-			arch_vcpu_vtimer_mask(v); /* as the hardware would have raised it */
-			__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER,
-					  __ATOMIC_RELAXED);
-		}
-		if (v->state == VCPU_BLOCKED && v->block_deadline)
-			next = MIN(next, v->block_deadline);
-	}
-	return next;
+	return MIN(next, rq->next_deadline);
+}
+
+/* Arms the hardware timer for @when and remembers it (wake-ups may need it sooner). */
+static void arm(struct runqueue *rq, uint64_t when)
+{
+	rq->timer_at = when;
+	arch_timer_arm(when);
 }
 
 unsigned sched_runnable(void)
@@ -300,7 +359,7 @@ static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
 			return next;
 		}
 		rq->current = NULL;
-		arch_timer_arm(next_event(rq, now));
+		arm(rq, next_event(rq, now));
 		unlock_rq(rq, *flags);
 		arch_wait_for_interrupt();
 		*flags = lock_rq(rq);
@@ -326,7 +385,7 @@ struct vcpu *sched_next(struct vcpu *prev)
 	rq->need_resched = false;
 	next->state = VCPU_RUNNING;
 	rq->current = next;
-	arch_timer_arm(next_event(rq, next->run_start));
+	arm(rq, next_event(rq, next->run_start));
 	unlock_rq(rq, flags);
 	return next;
 }
@@ -347,6 +406,6 @@ void sched_timer_irq(void)
 	if (rq->need_resched && rq->current)
 		arch_timer_disarm();
 	else
-		arch_timer_arm(next_event(rq, now));
+		arm(rq, next_event(rq, now));
 	unlock_rq(rq, flags);
 }

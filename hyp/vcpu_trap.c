@@ -20,6 +20,8 @@ static void load(struct cpu *c, struct vcpu *next)
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vm->vmid);
 	arch_vcpu_switch(c->loaded, next);
+	if (c->loaded && c->loaded->vtimer_deadline) /* its guest timer is now ours to watch */
+		sched_note_deadline(c->loaded, c->loaded->vtimer_deadline);
 	c->loaded = next;
 }
 

@@ -24,6 +24,9 @@ struct runqueue {
 	uint64_t period_start;
 	uint64_t slice_end;
 	uint64_t min_vruntime;
+	uint64_t next_deadline; /* earliest vCPU deadline (0: unknown, scan at the next look) */
+	uint64_t timer_at;      /* what the hardware timer is armed for */
+	unsigned nrunnable;     /* competing vCPUs at the last pick, plus wake-ups since */
 	unsigned nvcpus;
 	struct vcpu *vcpus[SCHED_MAX_VCPUS]; /* every vCPU placed on this CPU, any state */
 };
@@ -38,6 +41,10 @@ void sched_wake(struct vcpu *v);
 void sched_block(struct vcpu *v, uint64_t deadline);
 /** Stops @v from running (pause, park, shutdown): it leaves the CPU at the next exit. */
 void sched_stop(struct vcpu *v);
+/** Sets @v's one-shot timer (SKIFF_HVC_TIMER_SET) to @deadline (0: cancel). */
+void sched_set_timer(struct vcpu *v, uint64_t deadline);
+/** A deadline of @v was set outside the scheduler (the guest timer, as @v left the CPU). */
+void sched_note_deadline(struct vcpu *v, uint64_t deadline);
 /** Asks for a new pick at the next exit (yield). */
 void sched_yield(struct vcpu *v);
 
