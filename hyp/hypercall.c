@@ -88,21 +88,48 @@ static void hvc_timer_set(struct vcpu *v)
 	ret(v, 0);
 }
 
-static void hvc_event_send(struct vcpu *v)
+/* EVENT_SEND's checks and delivery: 0 or a negative SKIFF_E_*. */
+static int64_t event_send(struct vcpu *v, uint64_t target, uint64_t port)
 {
-	uint64_t target = arg(v, 1), port = arg(v, 2);
 	struct vm *to = target < VM_MAX ? vm_get((unsigned)target) : NULL;
 
-	if (!to || port >= SKIFF_EV_PORTS) {
-		ret(v, SKIFF_E_NOENT);
-		return;
-	}
-	if (to->ev_peer[port] != v->vm->id) {
-		ret(v, SKIFF_E_DENIED);
-		return;
-	}
+	if (!to || port >= SKIFF_EV_PORTS)
+		return SKIFF_E_NOENT;
+	if (to->ev_peer[port] != v->vm->id)
+		return SKIFF_E_DENIED;
 	vm_event_raise(to, (unsigned)port);
-	ret(v, 0);
+	return 0;
+}
+
+static void hvc_event_send(struct vcpu *v)
+{
+	ret(v, event_send(v, arg(v, 1), arg(v, 2)));
+}
+
+/* Clears the pending ports of @ports and returns those that were pending. */
+static uint64_t ack(struct vm *vm, uint64_t ports)
+{
+	uint64_t bits = __atomic_fetch_and(&vm->ev_pending, ~ports, __ATOMIC_ACQ_REL);
+
+	vm_events_update(vm);
+	return bits & ports;
+}
+
+static void hvc_event_send_wait(struct vcpu *v)
+{
+	uint64_t ports = arg(v, 3), got;
+	int64_t err = arg(v, 1) == SKIFF_VM_NONE ? 0 : event_send(v, arg(v, 1), arg(v, 2));
+
+	if (err) {
+		ret(v, err);
+		return;
+	}
+	got = ack(v->vm, ports);
+	ret(v, (int64_t)got);
+	if (got || vm_event_ready(v->vm))
+		return;
+	v->resume_ack = ports; /* vcpu_exit_resched acknowledges them when v runs again */
+	sched_block(v, 0);
 }
 
 static void hvc_event_mask(struct vcpu *v)
@@ -116,10 +143,7 @@ static void hvc_event_mask(struct vcpu *v)
 
 static void hvc_event_ack(struct vcpu *v)
 {
-	uint64_t bits = __atomic_fetch_and(&v->vm->ev_pending, ~arg(v, 1), __ATOMIC_ACQ_REL);
-
-	vm_events_update(v->vm);
-	ret(v, (int64_t)(bits & arg(v, 1)));
+	ret(v, (int64_t)ack(v->vm, arg(v, 1)));
 }
 
 static void hvc_event_bind(struct vcpu *v)
@@ -154,14 +178,14 @@ static void hvc_reboot(struct vcpu *v)
 }
 
 static void (*const skiff_calls[])(struct vcpu *) = {
-	[0x00] = hvc_abi_version, [0x01] = hvc_console_write, [0x02] = hvc_console_read,
-	[0x03] = hvc_yield,       [0x04] = hvc_block,         [0x05] = hvc_timer_set,
-	[0x06] = hvc_event_send,  [0x07] = hvc_event_mask,    [0x08] = hvc_event_ack,
-	[0x09] = hvc_event_bind,  [0x0a] = hvc_vm_info,       [0x0b] = hvc_shutdown,
-	[0x0c] = hvc_reboot,      [0x0d] = hvc_chan_offer,    [0x0e] = hvc_chan_list,
-	[0x0f] = hvc_chan_open,   [0x10] = hvc_chan_info,     [0x11] = hvc_chan_close,
-	[0x12] = hvc_vm_list,     [0x13] = hvc_vm_ctrl,       [0x14] = hvc_vm_create,
-	[0x15] = hvc_log_read,
+	[0x00] = hvc_abi_version, [0x01] = hvc_console_write,   [0x02] = hvc_console_read,
+	[0x03] = hvc_yield,       [0x04] = hvc_block,           [0x05] = hvc_timer_set,
+	[0x06] = hvc_event_send,  [0x07] = hvc_event_mask,      [0x08] = hvc_event_ack,
+	[0x09] = hvc_event_bind,  [0x0a] = hvc_vm_info,         [0x0b] = hvc_shutdown,
+	[0x0c] = hvc_reboot,      [0x0d] = hvc_chan_offer,      [0x0e] = hvc_chan_list,
+	[0x0f] = hvc_chan_open,   [0x10] = hvc_chan_info,       [0x11] = hvc_chan_close,
+	[0x12] = hvc_vm_list,     [0x13] = hvc_vm_ctrl,         [0x14] = hvc_vm_create,
+	[0x15] = hvc_log_read,    [0x16] = hvc_event_send_wait,
 };
 _Static_assert(ARRAY_SIZE(skiff_calls) == SKIFF_HVC_COUNT, "a Skiff call has no handler");
 

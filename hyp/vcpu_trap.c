@@ -25,6 +25,16 @@ static void load(struct cpu *c, struct vcpu *next)
 	c->loaded = next;
 }
 
+static void resume_ack(struct vcpu *v)
+{
+	uint64_t ports = v->resume_ack;
+	uint64_t bits = __atomic_fetch_and(&v->vm->ev_pending, ~ports, __ATOMIC_ACQ_REL);
+
+	v->resume_ack = 0;
+	vm_events_update(v->vm);
+	arch_vcpu_set_reg(&v->arch, 0, bits & ports);
+}
+
 struct vcpu *vcpu_exit_resched(struct vcpu *v)
 {
 	struct cpu *c = this_cpu();
@@ -32,6 +42,8 @@ struct vcpu *vcpu_exit_resched(struct vcpu *v)
 
 	if (next != c->loaded)
 		load(c, next);
+	if (next->resume_ack) /* it blocked in EVENT_SEND_WAIT: complete the call */
+		resume_ack(next);
 	c->vcpu = next;
 	return next;
 }

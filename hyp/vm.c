@@ -119,7 +119,7 @@ static void start_vcpus(struct vm *vm)
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		arch_vcpu_reset(v, vm->entry, write_start_info(vm, i));
-		v->timer_deadline = v->block_deadline = 0;
+		v->timer_deadline = v->block_deadline = v->resume_ack = 0;
 		arch_vcpu_set_stage2(v, vm->s2.root, vm->vmid);
 	}
 	sched_wake(&vm->vcpus[0]); /* secondary vCPUs start with guest PSCI CPU_ON */

@@ -103,7 +103,16 @@
 /** Copies the newest hypervisor log bytes (at most x2) to IPA x1. x0 = bytes. */
 #define SKIFF_HVC_LOG_READ SKIFF_FN(0x15)
 
-#define SKIFF_HVC_COUNT 0x16
+/**
+ * Signal and wait in one call (the ping-pong of a request and its reply): raises port x2 in VM
+ * x1 as EVENT_SEND does (x1 = SKIFF_VM_NONE: no send), then returns at once if any of the ports
+ * in x3 is pending, else blocks like BLOCK (no deadline). On return x0 holds the ports of x3
+ * that were pending, now cleared (0 if woken by another unmasked port); a failed send returns
+ * its error without waiting.
+ */
+#define SKIFF_HVC_EVENT_SEND_WAIT SKIFF_FN(0x16)
+
+#define SKIFF_HVC_COUNT 0x17
 
 #define SKIFF_VMCTL_PAUSE 1
 #define SKIFF_VMCTL_UNPAUSE 2

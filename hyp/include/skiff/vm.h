@@ -41,6 +41,7 @@ struct vcpu {
 	uint64_t block_deadline;  /* SKIFF_HVC_BLOCK deadline, 0 = none */
 	uint64_t timer_deadline;  /* SKIFF_HVC_TIMER_SET deadline, 0 = none */
 	uint64_t vtimer_deadline; /* the guest's CNTV deadline while it is not loaded, 0 = none */
+	uint64_t resume_ack; /* EVENT_SEND_WAIT blocked: ports to acknowledge into x0 on resume */
 };
 
 /** What a VM is made from (parsed from the VM config, see vmconfig.c). */

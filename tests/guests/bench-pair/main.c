@@ -25,11 +25,12 @@
  *   every phase of the tick. "b" counts its wake-ups: they must equal the sends of "a" (a send
  *   that found "b" awake would not wake it), which tests/qemu/test_bench_pair.py checks.
  *
- * vm_switch: ping-pong. "a": send to "b", block, acknowledge; "b": block, acknowledge, send to
- *   "a". A round trip is two switches; the figure is the time of n round trips / 2n. It is a full
- *   path figure, nothing subtracted: per switch it includes one EVENT_SEND, one BLOCK and one
- *   EVENT_ACK hypercall, the wake-up, the scheduler's pick and the world switch (EL1 system
- *   registers, stage 2 and VMID), plus a few loop instructions.
+ * vm_switch: ping-pong with SKIFF_HVC_EVENT_SEND_WAIT, the signal-and-block call: "a" sends to
+ *   "b" and blocks in one call; "b", woken with its port acknowledged, answers the same way. A
+ *   round trip is two switches; the figure is the time of n round trips / 2n. It is a full path
+ *   figure, nothing subtracted: per switch one hypercall (send, acknowledge, block), the wake-up,
+ *   the scheduler's pick and the world switch (EL1 system registers, FP/SIMD, stage 2 and
+ *   VMID), plus a few loop instructions.
  */
 #include <pv/pv.h>
 
@@ -148,14 +149,27 @@ static void event_send(unsigned long n)
 		  ticks_to_insns(with > without ? with - without : 0, n));
 }
 
+/*
+ * Sends `port` to the peer (unless to is SKIFF_VM_NONE) and waits for one of `ports`, which
+ * come back acknowledged; a wake-up for another port waits again.
+ */
+static unsigned long send_wait(unsigned long to, unsigned long port, unsigned long ports)
+{
+	long got = (long)pv_hvc(SKIFF_HVC_EVENT_SEND_WAIT, to, port, ports).x0;
+
+	while (got == 0)
+		got = (long)pv_hvc(SKIFF_HVC_EVENT_SEND_WAIT, SKIFF_VM_NONE, 0, ports).x0;
+	if (got < 0)
+		pv_panic("EVENT_SEND_WAIT answered %ld", got);
+	return (unsigned long)got;
+}
+
 static unsigned long round_trips(unsigned long n)
 {
 	unsigned long t0 = pv_now();
 
-	for (unsigned long i = 0; i < n; i++) {
-		send(PORT_DATA);
-		wait_ports(BIT(PORT_DATA));
-	}
+	for (unsigned long i = 0; i < n; i++)
+		send_wait(peer, PORT_DATA, BIT(PORT_DATA));
 	return pv_now() - t0;
 }
 
@@ -175,15 +189,16 @@ static void role_b(bool echo)
 {
 	unsigned long woke = 0, got;
 
+	got = wait_ports(BIT(PORT_DATA) | BIT(PORT_CTL));
 	for (;;) {
-		got = wait_ports(BIT(PORT_DATA) | BIT(PORT_CTL));
-		if (got & BIT(PORT_DATA)) {
+		if (got & BIT(PORT_DATA))
 			woke++;
-			if (echo)
-				send(PORT_DATA);
-		}
 		if (got & BIT(PORT_CTL))
 			break;
+		if (echo) /* answer and wait for the next in one call */
+			got = send_wait(peer, PORT_DATA, BIT(PORT_DATA) | BIT(PORT_CTL));
+		else
+			got = wait_ports(BIT(PORT_DATA) | BIT(PORT_CTL));
 	}
 	pv_printf("bench-pair: b woke %lu times\n", woke);
 	send(PORT_CTL);
