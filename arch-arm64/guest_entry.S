@@ -33,6 +33,16 @@
 	stp	x2, x3, [x0, #VCPU_PC]
 .endm
 
+/* x19-x29 (callee-saved) to or from the vCPU at \reg. */
+.macro callee_regs op, opp, reg
+	\opp	x19, x20, [\reg, #VCPU_X(19)]
+	\opp	x21, x22, [\reg, #VCPU_X(21)]
+	\opp	x23, x24, [\reg, #VCPU_X(23)]
+	\opp	x25, x26, [\reg, #VCPU_X(25)]
+	\opp	x27, x28, [\reg, #VCPU_X(27)]
+	\op	x29, [\reg, #VCPU_X(29)]
+.endm
+
 	.text
 	.global	guest_sync
 guest_sync:
@@ -64,18 +74,8 @@ guest_resume:
 	ldr	x1, [sp], #16
 	cmp	x0, x1
 	b.eq	1f
-	stp	x19, x20, [x1, #VCPU_X(19)]
-	stp	x21, x22, [x1, #VCPU_X(21)]
-	stp	x23, x24, [x1, #VCPU_X(23)]
-	stp	x25, x26, [x1, #VCPU_X(25)]
-	stp	x27, x28, [x1, #VCPU_X(27)]
-	str	x29, [x1, #VCPU_X(29)]
-	ldp	x19, x20, [x0, #VCPU_X(19)]
-	ldp	x21, x22, [x0, #VCPU_X(21)]
-	ldp	x23, x24, [x0, #VCPU_X(23)]
-	ldp	x25, x26, [x0, #VCPU_X(25)]
-	ldp	x27, x28, [x0, #VCPU_X(27)]
-	ldr	x29, [x0, #VCPU_X(29)]
+	callee_regs str, stp, x1
+	callee_regs ldr, ldp, x0
 1:
 enter_volatile:
 	ldp	x2, x3, [x0, #VCPU_PC]
@@ -100,12 +100,7 @@ enter_volatile:
 	.global	arch_enter_first_asm
 arch_enter_first_asm:
 	mov	sp, x1
-	ldp	x19, x20, [x0, #VCPU_X(19)]
-	ldp	x21, x22, [x0, #VCPU_X(21)]
-	ldp	x23, x24, [x0, #VCPU_X(23)]
-	ldp	x25, x26, [x0, #VCPU_X(25)]
-	ldp	x27, x28, [x0, #VCPU_X(27)]
-	ldr	x29, [x0, #VCPU_X(29)]
+	callee_regs ldr, ldp, x0
 	b	enter_volatile
 
 /* FP/SIMD context: q0-q31, FPSR, FPCR at @x0 (16-byte aligned), ARM ARM C5.2.7-8. */
