@@ -18,7 +18,8 @@ struct channel {
 	enum skiff_channel_state state;
 	uint32_t offer;
 	uint32_t class_id, instance;
-	struct vm *child, *root;
+	struct vm *child, *root; /* NULL once that VM is gone (then only its id is known) */
+	uint32_t child_id, root_id;
 	uint64_t child_ipa;
 	uint32_t npages;
 	uint32_t child_port, root_port; /* child_port is in child, rung by root; and vice versa */
@@ -153,8 +154,16 @@ static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint6
 	if (id < 0)
 		return SKIFF_E_BUSY;
 	c = &chans[id];
-	*c = (struct channel){ SKIFF_CHAN_OPEN, offer, o->class_id,      o->instance, child,
-			       o->root,         ipa,   (uint32_t)npages, 0,           0 };
+	*c = (struct channel){ .state = SKIFF_CHAN_OPEN,
+			       .offer = offer,
+			       .class_id = o->class_id,
+			       .instance = o->instance,
+			       .child = child,
+			       .root = o->root,
+			       .child_id = child->id,
+			       .root_id = o->root->id,
+			       .child_ipa = ipa,
+			       .npages = (uint32_t)npages };
 	c->child_port = bind_free_port(child, o->root);
 	c->root_port = bind_free_port(o->root, child);
 	if (!c->child_port || !c->root_port || !grant(c, (unsigned)id)) {
@@ -196,10 +205,10 @@ int chan_info(struct vm *vm, uint64_t id, struct skiff_channel_info *info)
 			.offer_id = c->offer,
 			.class_id = c->class_id,
 			.instance = c->instance,
-			.child_vm = c->child->id,
+			.child_vm = c->child_id,
 			.npages = c->npages,
 			.my_port = is_root ? c->root_port : c->child_port,
-			.peer_vm = is_root ? c->child->id : c->root->id,
+			.peer_vm = is_root ? c->child_id : c->root_id,
 			.peer_port = is_root ? c->child_port : c->root_port,
 			.ring_ipa = is_root ? window_ipa((unsigned)id) : c->child_ipa,
 		};
@@ -217,26 +226,29 @@ static void close_locked(struct channel *c, unsigned id)
 	c->state = SKIFF_CHAN_CLOSED;
 }
 
-static void notify(struct channel *c)
+static void notify(struct vm *a, struct vm *b)
 {
-	if (c->child->state == VM_RUNNING)
-		vm_event_raise(c->child, SKIFF_EV_CHANNEL);
-	if (c->root->state == VM_RUNNING)
-		vm_event_raise(c->root, SKIFF_EV_CHANNEL);
+	if (a->state == VM_RUNNING)
+		vm_event_raise(a, SKIFF_EV_CHANNEL);
+	if (b->state == VM_RUNNING)
+		vm_event_raise(b, SKIFF_EV_CHANNEL);
 }
 
 int chan_close(struct vm *vm, uint64_t id)
 {
 	uint64_t flags = lock();
 	struct channel *c = id < CHAN_MAX ? &chans[id] : NULL;
+	struct vm *child, *root;
 
 	if (!c || c->state != SKIFF_CHAN_OPEN || (c->child != vm && c->root != vm)) {
 		unlock(flags);
 		return SKIFF_E_NOENT;
 	}
+	child = c->child; /* both are live while the channel is open */
+	root = c->root;
 	close_locked(c, (unsigned)id);
 	unlock(flags);
-	notify(c);
+	notify(child, root);
 	return 0;
 }
 
@@ -249,11 +261,19 @@ void chan_vm_gone(struct vm *vm)
 			offers[i].used = false;
 	for (unsigned i = 0; i < CHAN_MAX; i++) {
 		struct channel *c = &chans[i];
-		if (c->state != SKIFF_CHAN_OPEN || (c->child != vm && c->root != vm))
+		if (c->state == SKIFF_CHAN_FREE || (c->child != vm && c->root != vm))
 			continue;
-		close_locked(c, i);
-		/* the survivor learns of it; the dying VM's own notification is harmless */
-		vm_event_raise(c->child == vm ? c->root : c->child, SKIFF_EV_CHANNEL);
+		if (c->state == SKIFF_CHAN_OPEN) {
+			close_locked(c, i);
+			vm_event_raise(c->child == vm ? c->root : c->child, SKIFF_EV_CHANNEL);
+		}
+		/* The record may outlive the VM (it can be destroyed): keep no pointer to it. */
+		if (c->child == vm)
+			c->child = NULL;
+		if (c->root == vm)
+			c->root = NULL;
+		if (!c->child && !c->root)
+			c->state = SKIFF_CHAN_FREE;
 	}
 	unlock(flags);
 }
