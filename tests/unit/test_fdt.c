@@ -7,6 +7,7 @@
 #include "support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <libfdt.h>
 #include <skiff/platform.h>
@@ -154,6 +155,9 @@ static void test_rpi3_board_dt(void **state)
 	assert_int_equal(plat.ncpus, 4);
 	assert_int_equal(plat.cpu_hwid[3], 3);
 	assert_int_equal(plat.nmodules, 0);
+	/* The spin tables' page, as the Pi firmware reserves it. */
+	assert_int_equal(plat.nreserved, 1);
+	assert_range(plat.reserved[0], 0, 0x1000);
 }
 
 static const char *parse_edited(const char *name, void (*fn)(void *fdt));
@@ -414,6 +418,60 @@ static void test_stdout_path_to_nowhere_falls_back_to_pl011(void **state)
 	assert_int_equal(pa_addr(plat.uart.base), 0x9000000);
 }
 
+/*
+ * A real Pi 4 DTB, named by SKIFF_PI4_DTB (Debian's bcm2711-rpi-4-b.dtb, which the rpi4 SD card
+ * gives the firmware; tests/qemu/test_rpi_images.py sets it), else skipped. It ships with
+ * memory reg = <0 0 0>: the firmware fills that in, as done here for a 4 GiB board.
+ */
+static void fill_pi4_memory(void *fdt)
+{
+	const fdt32_t reg[] = {
+		cpu_to_fdt32(0), cpu_to_fdt32(0),          cpu_to_fdt32(0x3b400000),
+		cpu_to_fdt32(0), cpu_to_fdt32(0x40000000), cpu_to_fdt32(0xbc000000)
+	};
+
+	assert_int_equal(
+		fdt_setprop(fdt, fdt_path_offset(fdt, "/memory@0"), "reg", reg, sizeof(reg)), 0);
+}
+
+static void test_debian_pi4_dtb(void **state)
+{
+	const char *path = getenv("SKIFF_PI4_DTB");
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	static char blob[256 * 1024];
+	size_t n;
+
+	(void)state;
+	if (!path)
+		skip();
+	assert_non_null(f);
+	n = fread(blob, 1, sizeof(blob) - 8192, f);
+	fclose(f);
+	assert_int_equal(fdt_open_into(blob, blob, (int)n + 8192), 0);
+	fill_pi4_memory(blob);
+	assert_null(platform_parse_fdt(&plat, blob, sizeof(blob)));
+	assert_string_equal(plat.compatible, "raspberrypi,4-model-b");
+	assert_int_equal(plat.nram, 2);
+	assert_range(plat.ram[1], 0x40000000, 0xbc000000);
+	/* The firmware's stub keeps its spin tables in the first page. */
+	assert_int_equal(plat.nreserved, 1);
+	assert_range(plat.reserved[0], 0, 0x1000);
+	/* stdout-path "serial1:115200n8" -> the mini UART through /soc's ranges. */
+	assert_string_equal(plat.uart.compatible, "brcm,bcm2835-aux-uart");
+	assert_int_equal(pa_addr(plat.uart.base), 0xfe215040);
+	/* A GIC-400 wins over the BCM2836-style local controller the tree lists too. */
+	assert_int_equal(plat.gic.kind, IRQCHIP_GICV2);
+	assert_int_equal(pa_addr(plat.gic.dist), 0xff841000);
+	assert_int_equal(pa_addr(plat.gic.cpuif), 0xff842000);
+	assert_int_equal(pa_addr(plat.gic.hyp), 0xff844000);
+	assert_int_equal(pa_addr(plat.gic.vcpu), 0xff846000);
+	assert_int_equal(plat.gic.maint_intid, 25);
+	assert_int_equal(plat.timer.hyp_phys, 26);
+	assert_int_equal(plat.timer.virt, 27);
+	assert_int_equal(plat.psci, FW_CONDUIT_NONE); /* spin tables */
+	assert_int_equal(plat.ncpus, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +494,7 @@ int main(void)
 		TEST(test_property_name_outside_strings),
 		TEST(test_absurd_cells_on_an_outer_bus),
 		TEST(test_stdout_path_to_nowhere_falls_back_to_pl011),
+		TEST(test_debian_pi4_dtb),
 	};
 
 	return cmocka_run_group_tests_name("fdt", tests, NULL, NULL);
