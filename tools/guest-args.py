@@ -20,7 +20,8 @@ node to the DTB it gives the hypervisor (QEMU 7.2, as observed with -M ...,dumpd
 Modules are placed in the order printed from --base (default 0x60000000, inside QEMU virt's RAM
 at 0x40000000 with -m 1G) at addresses aligned to --align (1 MiB), never overlapping. The config
 comes first with bootargs "skiff-config"; each distinct image follows once, however many VMs
-use it, with bootargs equal to the image name (a VM's `image` property). Paths are printed as
+use it, with bootargs equal to the image name (a VM's `image` property). The images of /templates
+(VMs the root partition may create later, docs/root.md) are loaded too. Paths are printed as
 given (relative to the repository root by default), as QEMU runs from there.
 
 Also importable: guest_args(config, ...) returns the argument list, read_config(path) the VMs.
@@ -104,6 +105,13 @@ def read_config(path):
     return [(name, prop_string(node, "image")) for name, node in vms["children"].items()]
 
 
+def read_templates(path):
+    """[(template name, image name)] of the config's /templates node (none: [])."""
+    root = parse_fdt(config_blob(path))
+    templates = root["children"].get("templates", {"children": {}})
+    return [(name, prop_string(node, "image")) for name, node in templates["children"].items()]
+
+
 def config_module_path(path):
     """The file QEMU loads for the config: the .dtb itself, or build/dts/<stem>.dtb for a .dts."""
     path = pathlib.Path(path)
@@ -114,7 +122,7 @@ def guest_args(config, guests_dir="build/guests", base=0x60000000, align=0x10000
                ram_end=0x80000000, allow_missing=False, warn=None):
     """The -device arguments (a list of strings) that load `config` and its images."""
     modules = [(config_module_path(config), CONFIG_BOOTARGS, len(config_blob(config)))]
-    for vm, image in read_config(config):
+    for vm, image in read_config(config) + read_templates(config):
         if not image:
             if not allow_missing:
                 raise ValueError(f"{config}: vm '{vm}' has no image property")
