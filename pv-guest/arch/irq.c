@@ -19,6 +19,11 @@ void pv_irq_restore(unsigned long flags)
 		pv_irq_enable();
 }
 
+bool pv_irq_was_masked(unsigned long flags)
+{
+	return (flags & PV_DAIF_I) != 0;
+}
+
 void pv_irq_enable(void)
 {
 	__asm__ volatile("msr daifclr, #" DAIF_IMM_I : : : "memory");

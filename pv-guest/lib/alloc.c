@@ -1,7 +1,8 @@
 /**
  * The allocator (pv/alloc.h). Every block starts with a 16-byte header: its payload size and,
  * while free, the next free block; while allocated, `next` holds ALLOCATED so pv_free() can tell
- * a block it handed out from a stray pointer or a double free.
+ * a block it handed out from a stray pointer or a double free. Page runs (pv_alloc_pages) have no
+ * header, so a page stays whole for sharing; a freed run keeps its list node in its first page.
  */
 #include <pv/alloc.h>
 #include <pv/irq.h>
@@ -12,14 +13,22 @@
 #define ALIGN 16UL
 #define ALLOCATED ((struct block *)0xa110cbadUL)
 #define MIN_SPLIT (4 * ALIGN) /* split a free block only if this much would be left over */
+#define PAGE 4096UL           /* the granule guests share memory in (SKIFF_RING_PAGE) */
 
 struct block {
 	unsigned long size; /* payload bytes, a multiple of ALIGN */
 	struct block *next;
 };
 
+/* A freed run of pages, kept in its own first page. */
+struct run {
+	unsigned long npages;
+	struct run *next;
+};
+
 static uintptr_t bump, limit;
 static struct block *free_list;
+static struct run *free_runs;
 
 void pv_heap_init(void *start, void *end)
 {
@@ -28,6 +37,7 @@ void pv_heap_init(void *start, void *end)
 	if (limit < bump)
 		limit = bump;
 	free_list = 0;
+	free_runs = 0;
 }
 
 /* Cuts the tail of a free block that is much larger than `size` into a new free block. */
@@ -113,6 +123,78 @@ void pv_free(void *p)
 	flags = pv_irq_save();
 	b->next = free_list;
 	free_list = b;
+	pv_irq_restore(flags);
+}
+
+/* First fit over freed runs; a larger run gives its first pages and keeps the rest. */
+static void *take_run(unsigned long npages)
+{
+	for (struct run **p = &free_runs; *p; p = &(*p)->next) {
+		struct run *r = *p;
+
+		if (r->npages < npages)
+			continue;
+		if (r->npages == npages) {
+			*p = r->next;
+		} else {
+			struct run *rest = (struct run *)((uintptr_t)r + npages * PAGE);
+
+			rest->npages = r->npages - npages;
+			rest->next = r->next;
+			*p = rest;
+		}
+		return r;
+	}
+	return 0;
+}
+
+/* Moves the bump pointer to a page boundary, handing the gap to pv_malloc's free list. */
+static void *take_bump_pages(unsigned long npages)
+{
+	uintptr_t start = (bump + PAGE - 1) & ~(PAGE - 1);
+	struct block *gap = (struct block *)bump;
+
+	if (start < bump || start > limit || (limit - start) / PAGE < npages)
+		return 0;
+	if (start - bump >= sizeof(struct block) + MIN_SPLIT) {
+		gap->size = start - bump - sizeof(struct block);
+		gap->next = free_list;
+		free_list = gap;
+	}
+	bump = start + npages * PAGE;
+	return (void *)start;
+}
+
+void *pv_alloc_pages(unsigned long npages)
+{
+	unsigned long flags;
+	void *p;
+
+	if (npages == 0 || npages > (~0UL >> 1) / PAGE)
+		return 0;
+	flags = pv_irq_save();
+	p = take_run(npages);
+	if (!p)
+		p = take_bump_pages(npages);
+	pv_irq_restore(flags);
+	if (p)
+		memset(p, 0, npages * PAGE);
+	return p;
+}
+
+void pv_free_pages(void *p, unsigned long npages)
+{
+	struct run *r = p;
+	unsigned long flags;
+
+	if (!p)
+		return;
+	if (((uintptr_t)p & (PAGE - 1)) || npages == 0)
+		pv_panic("pv_free_pages(%p, %lu): not a page run", p, npages);
+	flags = pv_irq_save();
+	r->npages = npages;
+	r->next = free_runs;
+	free_runs = r;
 	pv_irq_restore(flags);
 }
 

@@ -1,14 +1,28 @@
-/** The console over SKIFF_HVC_CONSOLE_WRITE / _READ, buffered one line at a time. */
+/**
+ * The console over SKIFF_HVC_CONSOLE_WRITE / _READ, or a sink that replaces them, buffered one
+ * line at a time.
+ */
 #include <pv/console.h>
 #include <pv/hvc.h>
 #include <pv/irq.h>
 
 static char line[SKIFF_CONSOLE_MAX];
 static unsigned long line_len;
+static struct pv_console_sink sink;
 
-/* Hands bytes to the hypervisor; gives up on an error or a refusal to take any. */
+void pv_console_set_sink(const struct pv_console_sink *s)
+{
+	unsigned long flags = pv_irq_save();
+
+	sink = s ? *s : (struct pv_console_sink){ 0 };
+	pv_irq_restore(flags);
+}
+
+/* Hands bytes to the sink, else the hypervisor; gives up on an error or a refusal to take any. */
 static void send(const char *s, unsigned long len)
 {
+	if (!len || (sink.write && sink.write(sink.ctx, s, len)))
+		return;
 	while (len) {
 		unsigned long n = len < SKIFF_CONSOLE_MAX ? len : SKIFF_CONSOLE_MAX;
 		long done = pv_call(SKIFF_HVC_CONSOLE_WRITE, (unsigned long)s, n);
@@ -43,7 +57,23 @@ void pv_console_write(const char *s, unsigned long len)
 	pv_irq_restore(flags);
 }
 
+void pv_console_sync(void)
+{
+	unsigned long flags = pv_irq_save();
+
+	send(line, line_len);
+	line_len = 0;
+	if (sink.sync)
+		sink.sync(sink.ctx);
+	pv_irq_restore(flags);
+}
+
 long pv_console_read(char *buf, unsigned long size)
 {
-	return pv_call(SKIFF_HVC_CONSOLE_READ, (unsigned long)buf, size);
+	unsigned long flags = pv_irq_save();
+	long n = sink.read ? sink.read(sink.ctx, buf, size) :
+			     pv_call(SKIFF_HVC_CONSOLE_READ, (unsigned long)buf, size);
+
+	pv_irq_restore(flags);
+	return n;
 }

@@ -47,18 +47,34 @@ long pv_event_handler(unsigned int port, pv_event_fn fn)
 	return 0;
 }
 
-void pv_event_dispatch(void)
+/* Acknowledges `ports` and calls the handlers of those that were pending. */
+static unsigned long ack_and_call(unsigned long ports)
 {
 	/* x0 of EVENT_ACK is a port set, never an error, when every port named is valid. */
-	unsigned long pending = (unsigned long)pv_call(SKIFF_HVC_EVENT_ACK, enabled, 0);
+	unsigned long pending = (unsigned long)pv_call(SKIFF_HVC_EVENT_ACK, ports, 0);
 
-	for (; pending; pending &= pending - 1) {
-		unsigned int port = (unsigned int)__builtin_ctzl(pending);
+	for (unsigned long p = pending; p; p &= p - 1) {
+		unsigned int port = (unsigned int)__builtin_ctzl(p);
 
 		if (handlers[port])
 			handlers[port](port);
 	}
+	return pending;
+}
+
+void pv_event_dispatch(void)
+{
+	ack_and_call(enabled);
 	upcalls++;
+}
+
+unsigned long pv_event_poll(unsigned long ports)
+{
+	unsigned long flags = pv_irq_save();
+	unsigned long done = ports & enabled ? ack_and_call(ports & enabled) : 0;
+
+	pv_irq_restore(flags);
+	return done;
 }
 
 unsigned long pv_event_count(void)
@@ -72,7 +88,11 @@ unsigned long pv_event_count(void)
  */
 void pv_wait_event(void)
 {
-	unsigned long seen = upcalls;
+	pv_wait_event_since(upcalls);
+}
+
+void pv_wait_event_since(unsigned long seen)
+{
 	unsigned long flags = pv_irq_save();
 
 	while (upcalls == seen) {

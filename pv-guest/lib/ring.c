@@ -48,9 +48,10 @@ static uint32_t distance(const struct pv_ring *r, uint32_t from, uint32_t to)
 	return to >= from ? to - from : r->size - from + to;
 }
 
+/* i < size, n <= size, size <= 2^30: no overflow, no division. */
 static uint32_t advance(const struct pv_ring *r, uint32_t i, uint32_t n)
 {
-	return (uint32_t)(((uint64_t)i + n) % r->size);
+	return i + n >= r->size ? i + n - r->size : i + n;
 }
 
 static long fail(struct pv_ring *r, long violation)
@@ -59,8 +60,8 @@ static long fail(struct pv_ring *r, long violation)
 	return violation;
 }
 
-/* Copies n <= size bytes into the data area at `off`, wrapping; returns the offset after them. */
-static uint32_t copy_in(struct pv_ring *r, uint32_t off, const void *src, uint32_t n)
+/* Copies n <= size bytes into the data area at `off`, wrapping. */
+static void copy_in(struct pv_ring *r, uint32_t off, const void *src, uint32_t n)
 {
 	uint32_t first = n < r->size - off ? n : r->size - off;
 
@@ -68,7 +69,6 @@ static uint32_t copy_in(struct pv_ring *r, uint32_t off, const void *src, uint32
 		memcpy(r->data + off, src, first);
 	if (n > first)
 		memcpy(r->data, (const uint8_t *)src + first, n - first);
-	return advance(r, off, n);
 }
 
 static void copy_out(const struct pv_ring *r, uint32_t off, void *dst, uint32_t n)
@@ -82,9 +82,33 @@ static void copy_out(const struct pv_ring *r, uint32_t off, void *dst, uint32_t 
 	compiler_barrier();
 }
 
+/*
+ * A packet header is two aligned words at an 8-aligned offset (it wraps, if at all, between
+ * them), so it moves as two word accesses instead of through memcpy.
+ */
+typedef uint64_t __attribute__((may_alias)) ring_word;
+
+union header {
+	struct skiff_packet pkt;
+	uint64_t w[2];
+};
+
+_Static_assert(sizeof(union header) == HDR_BYTES, "a packet header is two words");
+
+static void put_word(struct pv_ring *r, uint32_t off, uint64_t v)
+{
+	*(ring_word *)(r->data + off) = v;
+}
+
+static uint64_t get_word(const struct pv_ring *r, uint32_t off)
+{
+	return *(const ring_word *)(r->data + off);
+}
+
 static long init(struct pv_ring *r, void *hdr, void *data, uint32_t size)
 {
-	if (size % SKIFF_PKT_ALIGN || size < PV_RING_MIN_SIZE || size > PV_RING_MAX_SIZE)
+	if (size % SKIFF_PKT_ALIGN || size < PV_RING_MIN_SIZE || size > PV_RING_MAX_SIZE ||
+	    (uintptr_t)hdr % SKIFF_PKT_ALIGN || (uintptr_t)data % SKIFF_PKT_ALIGN)
 		return PV_RING_INVAL;
 	*r = (struct pv_ring){ .hdr = hdr, .data = data, .size = size };
 	return 0;
@@ -168,21 +192,27 @@ long pv_ring_request_space(struct pv_ring *r, uint32_t bytes)
 	return avail;
 }
 
-/* Header, payload and zeroed padding at r->index; returns the offset after the packet. */
-static uint32_t put_packet(struct pv_ring *r, const struct skiff_packet *pkt, const void *payload)
+/*
+ * Header, payload and zeroed padding at r->index; returns the offset after the packet. The
+ * payload's last, partial word is zeroed first and then partly overwritten: that is the padding.
+ */
+static uint32_t put_packet(struct pv_ring *r, const union header *h, const void *payload)
 {
-	static const uint8_t zeros[SKIFF_PKT_ALIGN];
-	uint32_t pad = pv_ring_packet_bytes(pkt->len) - HDR_BYTES - pkt->len;
-	uint32_t off = copy_in(r, r->index, pkt, HDR_BYTES);
+	uint32_t off = advance(r, r->index, SKIFF_PKT_ALIGN), len = h->pkt.len;
 
-	off = copy_in(r, off, payload, pkt->len);
-	return copy_in(r, off, zeros, pad);
+	put_word(r, r->index, h->w[0]);
+	put_word(r, off, h->w[1]);
+	off = advance(r, off, SKIFF_PKT_ALIGN);
+	if (len % SKIFF_PKT_ALIGN)
+		put_word(r, advance(r, off, len & ~(SKIFF_PKT_ALIGN - 1)), 0);
+	copy_in(r, off, payload, len);
+	return advance(r, off, pv_ring_packet_bytes(len) - HDR_BYTES);
 }
 
 long pv_ring_write(struct pv_ring *r, unsigned int type, unsigned int flags, uint64_t txid,
 		   const void *payload, uint32_t len, bool *signal)
 {
-	struct skiff_packet pkt = { (unsigned short)type, (unsigned short)flags, len, txid };
+	union header h = { { (unsigned short)type, (unsigned short)flags, len, txid } };
 	uint32_t old = r->index, need;
 	long avail;
 
@@ -203,7 +233,7 @@ long pv_ring_write(struct pv_ring *r, unsigned int type, unsigned int flags, uin
 		store(&r->hdr->pending_send_size, 0);
 		r->waiting = false;
 	}
-	r->index = put_packet(r, &pkt, payload);
+	r->index = put_packet(r, &h, payload);
 	store(&r->hdr->write_index, r->index);
 	/* Empty before this packet: the reader has given back everything up to `old`. */
 	*signal = load(&r->hdr->interrupt_mask) == 0 && load(&r->hdr->read_index) == old;
@@ -234,15 +264,19 @@ long pv_ring_avail_read(struct pv_ring *r)
 static long head(struct pv_ring *r, struct skiff_packet *pkt)
 {
 	long used = used_bytes(r);
+	union header h;
 
 	if (used <= 0)
 		return used ? used : PV_RING_EMPTY;
 	if (used < (long)HDR_BYTES)
 		return fail(r, PV_RING_BAD_LENGTH);
-	copy_out(r, r->index, pkt, HDR_BYTES);
-	if (pkt->len > SKIFF_PKT_MAX_PAYLOAD || pv_ring_packet_bytes(pkt->len) > (uint32_t)used)
+	h.w[0] = get_word(r, r->index);
+	h.w[1] = get_word(r, advance(r, r->index, SKIFF_PKT_ALIGN));
+	compiler_barrier();
+	*pkt = h.pkt;
+	if (h.pkt.len > SKIFF_PKT_MAX_PAYLOAD || pv_ring_packet_bytes(h.pkt.len) > (uint32_t)used)
 		return fail(r, PV_RING_BAD_LENGTH);
-	return pkt->len;
+	return h.pkt.len;
 }
 
 long pv_ring_peek(struct pv_ring *r, struct skiff_packet *pkt)

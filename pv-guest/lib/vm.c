@@ -70,10 +70,13 @@ void pv_yield(void)
 	pv_call(SKIFF_HVC_YIELD, 0, 0);
 }
 
-/* SHUTDOWN does not return; should it anyway, PSCI SYSTEM_OFF, then stop in WFI. */
+/*
+ * SHUTDOWN does not return; should it anyway, PSCI SYSTEM_OFF, then stop in WFI. The console is
+ * synced first: the hypervisor revokes a channel when its VM ends, so root must have read it.
+ */
 _Noreturn void pv_shutdown(long code)
 {
-	pv_console_flush();
+	pv_console_sync();
 	pv_call(SKIFF_HVC_SHUTDOWN, (unsigned long)code, 0);
 	pv_call(SKIFF_PSCI_SYSTEM_OFF, 0, 0);
 	pv_arch_halt();
@@ -81,7 +84,7 @@ _Noreturn void pv_shutdown(long code)
 
 _Noreturn void pv_reboot(void)
 {
-	pv_console_flush();
+	pv_console_sync();
 	pv_call(SKIFF_HVC_REBOOT, 0, 0);
 	pv_call(SKIFF_PSCI_SYSTEM_RESET, 0, 0);
 	pv_arch_halt();

@@ -94,12 +94,15 @@ static uint32_t round8(uint32_t n)
 
 static void test_init_rejects_bad_sizes(void **state)
 {
-	struct skiff_ring_header hdr;
-	static uint8_t data[128];
+	_Alignas(8) struct skiff_ring_header hdr;
+	static _Alignas(8) uint8_t data[128];
 	struct pv_ring r;
 
 	(void)state;
 	assert_int_equal(pv_ring_init_writer(&r, &hdr, data, 0), PV_RING_INVAL);
+	assert_int_equal(pv_ring_init_writer(&r, &hdr, data + 4, 64),
+			 PV_RING_INVAL); /* unaligned */
+	assert_int_equal(pv_ring_init_reader(&r, (char *)&hdr + 4, data, 64), PV_RING_INVAL);
 	assert_int_equal(pv_ring_init_writer(&r, &hdr, data, 56), PV_RING_INVAL);
 	assert_int_equal(pv_ring_init_writer(&r, &hdr, data, 68), PV_RING_INVAL);
 	assert_int_equal(pv_ring_init_reader(&r, &hdr, data, 100), PV_RING_INVAL);

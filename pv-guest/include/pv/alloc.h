@@ -18,6 +18,16 @@ void *pv_calloc(unsigned long n, unsigned long size);
 /** Returns a block from pv_malloc/pv_calloc; NULL is ignored; a bad pointer panics. */
 void pv_free(void *p);
 
+/**
+ * `npages` zeroed 4 KiB pages starting on a page boundary (memory to share, such as channel
+ * rings), or NULL. Freed runs are reused first fit; otherwise the bump pointer moves to a page
+ * boundary and the gap becomes a pv_malloc block.
+ */
+void *pv_alloc_pages(unsigned long npages);
+
+/** Returns pages from pv_alloc_pages with the same count; a misaligned pointer panics. */
+void pv_free_pages(void *p, unsigned long npages);
+
 /** Bytes never yet handed out (not counting freed blocks). */
 unsigned long pv_heap_untouched(void);
 

@@ -1,12 +1,15 @@
 /**
  * The console: bytes go to SKIFF_HVC_CONSOLE_WRITE one whole line at a time (a line longer than
  * SKIFF_CONSOLE_MAX goes in pieces), so lines from different VMs never interleave mid-line.
- * Safe to call from event handlers: IRQs are masked while the line buffer changes.
+ * A sink (pv_console_set_sink) may take the lines instead: the console channel to the root
+ * partition does (pv/console_chan.h). Safe to call from event handlers: IRQs are masked while
+ * the line buffer changes and while a line is handed on.
  */
 #ifndef PV_CONSOLE_H
 #define PV_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /** Appends `len` bytes to the console, sending every completed line. */
 void pv_console_write(const char *s, unsigned long len);
@@ -16,6 +19,24 @@ void pv_console_flush(void);
 
 /** Reads waiting console input into `buf`: the byte count (0: none) or a SKIFF_E_* code. */
 long pv_console_read(char *buf, unsigned long size);
+
+/** Where console lines go instead of the hypercalls. Called with IRQs masked. */
+struct pv_console_sink {
+	/** Takes a line (or a piece of a long one); false: not taken, CONSOLE_WRITE carries it. */
+	bool (*write)(void *ctx, const char *s, unsigned long len);
+	/** Console input: bytes, 0 (none) or a SKIFF_E_* code. NULL: SKIFF_HVC_CONSOLE_READ. */
+	long (*read)(void *ctx, char *buf, unsigned long size);
+	/** Waits, bounded, until what was taken has reached its reader. NULL: nothing to wait for.
+	 */
+	void (*sync)(void *ctx);
+	void *ctx;
+};
+
+/** Routes the console through `sink` (copied; NULL: back to the hypercalls). */
+void pv_console_set_sink(const struct pv_console_sink *sink);
+
+/** Sends a partial line, then waits (bounded) until the sink has delivered everything. */
+void pv_console_sync(void);
 
 /** printf to the console (formats as pv_vsnprintf); returns the number of characters. */
 int pv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,8 +17,21 @@ long pv_event_handler(unsigned int port, pv_event_fn fn);
 unsigned long pv_event_mask(unsigned long ports);
 unsigned long pv_event_unmask(unsigned long ports);
 
+/**
+ * Acknowledges those of `ports` that are pending and unmasked and calls their handlers, here and
+ * now: for a caller that keeps IRQs masked but must still see its own doorbell. Other ports stay
+ * pending for the upcall. Returns the ports handled.
+ */
+unsigned long pv_event_poll(unsigned long ports);
+
 /** Blocks until at least one event has been handled after this call began. */
 void pv_wait_event(void);
+
+/**
+ * Blocks until pv_event_count() differs from `seen`, read before the caller last looked for
+ * work: an event handled in between is not missed.
+ */
+void pv_wait_event_since(unsigned long seen);
 
 /** Number of event upcalls handled so far. */
 unsigned long pv_event_count(void);

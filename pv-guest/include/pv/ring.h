@@ -66,7 +66,8 @@ static inline uint32_t pv_ring_packet_bytes(uint32_t len)
 
 /**
  * Starts the writer's end: write_index = 0, pending_send_size = 0, feature_bits =
- * SKIFF_RING_F_PENDING_SEND. `data` holds `size` bytes. 0 or PV_RING_INVAL.
+ * SKIFF_RING_F_PENDING_SEND. `data` holds `size` bytes; it and `hdr` are 8-byte aligned (pages, in
+ * a channel). 0 or PV_RING_INVAL.
  */
 long pv_ring_init_writer(struct pv_ring *r, void *hdr, void *data, uint32_t size);
 

@@ -108,6 +108,29 @@ TEST(alloc_exhaustion)
 	CHECK(pv_calloc(~0UL / 2, 4) == 0);
 }
 
+TEST(alloc_pages)
+{
+	char *small = pv_malloc(16), *a = pv_alloc_pages(2), *b, *c;
+
+	CHECK(small && a);
+	CHECK_EQ((uintptr_t)a % 4096, 0);
+	for (int i = 0; i < 2 * 4096; i++)
+		CHECK_EQ(a[i], 0);
+	memset(a, 0x5a, 2 * 4096);
+	pv_free_pages(a, 2);
+	b = pv_alloc_pages(1); /* first fit: the freed run's first page, zeroed again */
+	c = pv_alloc_pages(1); /* and the rest of it */
+	CHECK_EQ(b, a);
+	CHECK_EQ(c, a + 4096);
+	CHECK_EQ(b[0], 0);
+	CHECK_EQ(c[4095], 0);
+	CHECK(pv_alloc_pages(0) == 0);
+	CHECK(pv_alloc_pages(~0UL / 4096) == 0);
+	pv_free_pages(b, 1);
+	pv_free_pages(c, 1);
+	pv_free(small);
+}
+
 TEST(args_parsing)
 {
 	const char *args = "  period-ms=500 verbose addr=0x08000000 bad=12x count=";
