@@ -7,6 +7,7 @@
 #include <skiff/console.h>
 #include <skiff/hypercall.h>
 #include <skiff/cpu.h>
+#include <skiff/cpu_park.h>
 #include <skiff/irqchip.h>
 #include <skiff/mem.h>
 #include <skiff/panic.h>
@@ -26,6 +27,7 @@
 struct cpu cpus[PLATFORM_MAX_CPUS];
 extern struct vmid_space vmids;
 static struct platform plat;
+static unsigned cpus_parked;
 static struct uart board_uart, console_uart;
 
 static NORETURN void boot_fail(const char *what, const char *why)
@@ -162,6 +164,8 @@ static void boot_report(void)
 	kprintf("  EL    entered at EL%u, running at EL2\n", arch_boot_el());
 	kprintf("  CPU   %s, %u CPU(s) in DTB, counter %lu Hz\n", arch_cpu_model(), plat.ncpus,
 		arch_counter_freq());
+	if (cpus_parked)
+		kprintf("  SMP   %u secondary CPU(s) parked in WFI (spin table)\n", cpus_parked);
 	kprintf("  GIC   %s, timer INTID %u, UART %s at 0x%lx\n", irq_chip_name(),
 		plat.timer.hyp_phys, plat.uart.compatible, pa_addr(plat.uart.base));
 	print_ram();
@@ -211,6 +215,7 @@ void boot_main(void *fdt)
 	if (arch_boot_el() == 1)
 		refuse_el1(fdt);
 	platform_init(fdt);
+	cpus_parked = cpu_park_secondaries(&plat); /* MMU off: the writes reach memory */
 	cpu_init_boot();
 	check("memory", mem_init_frames(&plat));
 	check("MMU", mem_init_mmu(&plat));

@@ -446,6 +446,22 @@ static void parse_psci(struct platform *p, const void *fdt, const struct scan *s
 		p->psci = FW_CONDUIT_HVC;
 }
 
+/*
+ * A CPU the firmware holds on a spin table (Linux's arm64 "spin-table" enable-method binding):
+ * it waits for a start address at cpu-release-addr (a 64-bit value, in one or two cells).
+ */
+static uint64_t spin_table_release(const void *fdt, int node)
+{
+	int len;
+	const char *method = fdt_getprop(fdt, node, "enable-method", &len);
+	const fdt32_t *addr;
+
+	if (!method || len != sizeof("spin-table") || memcmp(method, "spin-table", (size_t)len))
+		return 0;
+	addr = fdt_getprop(fdt, node, "cpu-release-addr", &len);
+	return addr && (len == 4 || len == 8) ? read_cells(addr, len / 4) : 0;
+}
+
 static const char *parse_cpus(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	int cpus = root_child(fdt, sc, "/cpus", (int)sizeof("/cpus") - 1), node, len;
@@ -462,8 +478,10 @@ static const char *parse_cpus(struct platform *p, const void *fdt, const struct 
 		reg = fdt_getprop(fdt, node, "reg", &len);
 		if (!reg || c.addr < 1 || c.addr > 2 || len < c.addr * 4)
 			return "a /cpus/cpu node has no usable \"reg\"";
-		if (p->ncpus < PLATFORM_MAX_CPUS)
+		if (p->ncpus < PLATFORM_MAX_CPUS) {
+			p->cpu_release[p->ncpus] = spin_table_release(fdt, node);
 			p->cpu_hwid[p->ncpus++] = read_cells(reg, c.addr);
+		}
 	}
 	return p->ncpus ? NULL : "DTB lists no CPU under /cpus";
 }

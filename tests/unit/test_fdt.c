@@ -84,6 +84,7 @@ static void test_qemu_virt_gicv3(void **state)
 	assert_int_equal(plat.ncpus, 2);
 	assert_int_equal(plat.cpu_hwid[0], 0);
 	assert_int_equal(plat.cpu_hwid[1], 1);
+	assert_int_equal(plat.cpu_release[1], 0); /* PSCI, not a spin table */
 	assert_string_equal(plat.bootargs, "");
 	assert_int_equal(plat.nmodules, 0);
 }
@@ -154,6 +155,9 @@ static void test_rpi3_board_dt(void **state)
 	assert_int_equal(plat.psci, FW_CONDUIT_NONE);
 	assert_int_equal(plat.ncpus, 4);
 	assert_int_equal(plat.cpu_hwid[3], 3);
+	/* enable-method "spin-table": where each core waits for its start address. */
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(plat.cpu_release[i], 0xd8 + 8 * i);
 	assert_int_equal(plat.nmodules, 0);
 	/* The spin tables' page, as the Pi firmware reserves it. */
 	assert_int_equal(plat.nreserved, 1);

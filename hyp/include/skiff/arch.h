@@ -32,6 +32,13 @@ void arch_irq_enable(void);
 void arch_wait_for_interrupt(void);
 /** Stops this CPU for good (interrupts masked, WFI loop). */
 NORETURN void arch_halt(void);
+/**
+ * The physical address a secondary CPU released from a spin table should jump to, MMU off: it
+ * masks interrupts and stays in a WFI loop. (arm64 "spin-table" boot protocol.)
+ */
+uint64_t arch_cpu_park_entry(void);
+/** Wakes CPUs waiting in WFE (SEV), after making earlier memory writes visible to them. */
+void arch_cpu_send_event(void);
 
 /* ---- Time: a free-running system counter and one per-CPU deadline timer ---- */
 

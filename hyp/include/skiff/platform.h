@@ -70,6 +70,8 @@ struct platform {
 	enum fw_conduit psci;
 	unsigned ncpus;
 	uint64_t cpu_hwid[PLATFORM_MAX_CPUS];
+	/** Where the firmware holds each CPU ("spin-table" cpu-release-addr), 0 if elsewhere. */
+	uint64_t cpu_release[PLATFORM_MAX_CPUS];
 	char bootargs[128];
 	struct platform_module modules[PLATFORM_MAX_MODULES];
 	unsigned nmodules;
