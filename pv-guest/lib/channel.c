@@ -35,13 +35,22 @@ static bool expired(unsigned long deadline)
 	return deadline && pv_now() >= deadline;
 }
 
+/* notify is never re-entered: a wait inside it may take the channel's next doorbell itself. */
+static void call_notify(struct pv_chan *ch)
+{
+	if (!ch->notify || ch->notifying)
+		return;
+	ch->notifying = true;
+	ch->notify(ch, ch->notify_ctx);
+	ch->notifying = false;
+}
+
 static void mark_closed(struct pv_chan *ch)
 {
 	if (ch->closed)
 		return;
 	ch->closed = true;
-	if (ch->notify)
-		ch->notify(ch, ch->notify_ctx);
+	call_notify(ch);
 }
 
 /* ---- Offers ---- */
@@ -91,8 +100,7 @@ static void doorbell(unsigned int port)
 	if (!ch)
 		return;
 	ch->doorbells++;
-	if (ch->notify)
-		ch->notify(ch, ch->notify_ctx);
+	call_notify(ch);
 }
 
 static void channel_event(unsigned int port)

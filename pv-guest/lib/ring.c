@@ -37,19 +37,21 @@ static void compiler_barrier(void)
 	__asm__ volatile("" : : : "memory");
 }
 
-static bool index_ok(const struct pv_ring *r, uint32_t i)
+static inline __attribute__((always_inline)) bool index_ok(const struct pv_ring *r, uint32_t i)
 {
 	return i < r->size && i % SKIFF_PKT_ALIGN == 0;
 }
 
 /* Bytes from `from` forward to `to` in a ring of r->size (both already checked). */
-static uint32_t distance(const struct pv_ring *r, uint32_t from, uint32_t to)
+static inline __attribute__((always_inline)) uint32_t distance(const struct pv_ring *r,
+							       uint32_t from, uint32_t to)
 {
 	return to >= from ? to - from : r->size - from + to;
 }
 
 /* i < size, n <= size, size <= 2^30: no overflow, no division. */
-static uint32_t advance(const struct pv_ring *r, uint32_t i, uint32_t n)
+static inline __attribute__((always_inline)) uint32_t advance(const struct pv_ring *r, uint32_t i,
+							      uint32_t n)
 {
 	return i + n >= r->size ? i + n - r->size : i + n;
 }
@@ -61,7 +63,8 @@ static long fail(struct pv_ring *r, long violation)
 }
 
 /* Copies n <= size bytes into the data area at `off`, wrapping. */
-static void copy_in(struct pv_ring *r, uint32_t off, const void *src, uint32_t n)
+static inline __attribute__((always_inline)) void copy_in(struct pv_ring *r, uint32_t off,
+							  const void *src, uint32_t n)
 {
 	uint32_t first = n < r->size - off ? n : r->size - off;
 
@@ -71,7 +74,8 @@ static void copy_in(struct pv_ring *r, uint32_t off, const void *src, uint32_t n
 		memcpy(r->data, (const uint8_t *)src + first, n - first);
 }
 
-static void copy_out(const struct pv_ring *r, uint32_t off, void *dst, uint32_t n)
+static inline __attribute__((always_inline)) void copy_out(const struct pv_ring *r, uint32_t off,
+							   void *dst, uint32_t n)
 {
 	uint32_t first = n < r->size - off ? n : r->size - off;
 
@@ -159,7 +163,7 @@ const char *pv_ring_strerror(long rc)
 /* ---- Writer ---- */
 
 /* Free bytes for packets given the reader's read_index, or a violation. */
-static long free_bytes(struct pv_ring *r)
+static inline __attribute__((always_inline)) long free_bytes(struct pv_ring *r)
 {
 	uint32_t rd;
 
@@ -196,7 +200,8 @@ long pv_ring_request_space(struct pv_ring *r, uint32_t bytes)
  * Header, payload and zeroed padding at r->index; returns the offset after the packet. The
  * payload's last, partial word is zeroed first and then partly overwritten: that is the padding.
  */
-static uint32_t put_packet(struct pv_ring *r, const union header *h, const void *payload)
+static inline __attribute__((always_inline)) uint32_t
+put_packet(struct pv_ring *r, const union header *h, const void *payload)
 {
 	uint32_t off = advance(r, r->index, SKIFF_PKT_ALIGN), len = h->pkt.len;
 
@@ -243,7 +248,7 @@ long pv_ring_write(struct pv_ring *r, unsigned int type, unsigned int flags, uin
 /* ---- Reader ---- */
 
 /* Bytes published and unread, or a violation. */
-static long used_bytes(struct pv_ring *r)
+static inline __attribute__((always_inline)) long used_bytes(struct pv_ring *r)
 {
 	uint32_t wr;
 
@@ -261,7 +266,7 @@ long pv_ring_avail_read(struct pv_ring *r)
 }
 
 /* Copies out and checks the next packet's header: its payload length, empty or a violation. */
-static long head(struct pv_ring *r, struct skiff_packet *pkt)
+static inline __attribute__((always_inline)) long head(struct pv_ring *r, struct skiff_packet *pkt)
 {
 	long used = used_bytes(r);
 	union header h;
@@ -290,7 +295,7 @@ long pv_ring_peek(struct pv_ring *r, struct skiff_packet *pkt)
  * is loaded again after the store: a writer that wrote since our first look and then started
  * waiting must be judged by the space it saw.
  */
-static bool consume(struct pv_ring *r, uint32_t n)
+static inline __attribute__((always_inline)) bool consume(struct pv_ring *r, uint32_t n)
 {
 	uint32_t pending, wr, free_now;
 

@@ -33,7 +33,10 @@
 
 struct pv_chan;
 
-/** Called in IRQ context on each doorbell of the channel and when it is found closed. */
+/**
+ * Called in IRQ context on each doorbell of the channel and when it is found closed; never
+ * re-entered (a doorbell that arrives while it runs and waits is only counted).
+ */
 typedef void (*pv_chan_fn)(struct pv_chan *ch, void *ctx);
 
 /** One channel, as this side sees it. Read-only for users except through the calls below. */
@@ -46,7 +49,8 @@ struct pv_chan {
 	unsigned long sent, received;     /* packets */
 	pv_chan_fn notify;
 	void *notify_ctx;
-	void *pages; /* child: the ring area (pv_alloc_pages), freed on close */
+	bool notifying; /* inside notify: a doorbell taken by a wait there does not re-enter it */
+	void *pages;    /* child: the ring area (pv_alloc_pages), freed on close */
 };
 
 /**
