@@ -27,10 +27,11 @@ void console_attach(const struct uart *u)
 	arch_irq_restore(flags);
 }
 
-static void emit_locked(const char *s, size_t len)
+static void emit_locked(const char *s, size_t len, bool log)
 {
 	for (size_t i = 0; i < len; i++) {
-		con.ring[con.ring_head++ & (LOG_RING_SIZE - 1)] = s[i];
+		if (log)
+			con.ring[con.ring_head++ & (LOG_RING_SIZE - 1)] = s[i];
 		if (!con.uart)
 			continue;
 		if (s[i] == '\n')
@@ -39,14 +40,24 @@ static void emit_locked(const char *s, size_t len)
 	}
 }
 
-void console_write(const char *s, size_t len)
+static void emit(const char *s, size_t len, bool log)
 {
 	uint64_t flags = arch_irq_save();
 
 	arch_spin_lock(&con.lock);
-	emit_locked(s, len);
+	emit_locked(s, len, log);
 	arch_spin_unlock(&con.lock);
 	arch_irq_restore(flags);
+}
+
+void console_write(const char *s, size_t len)
+{
+	emit(s, len, true);
+}
+
+void console_output(const char *s, size_t len)
+{
+	emit(s, len, false);
 }
 
 void kvprintf(const char *fmt, va_list ap)

@@ -41,7 +41,7 @@ static void hvc_console_write(struct vcpu *v)
 	}
 	err = guest_copy_from(v->vm, buf, ipa_init(arg(v, 1)), len);
 	if (!err && v->vm->cfg.privileged)
-		console_write(buf, len); /* root owns the terminal */
+		console_output(buf, len); /* root owns the terminal */
 	else if (!err)
 		vm_console_put(v->vm, buf, len);
 	ret(v, err ? err : (int64_t)len);

@@ -335,7 +335,10 @@ void vm_console_put(struct vm *vm, const char *s, size_t n)
 		if (!eol && s[i] != '\r')
 			vm->line[vm->line_len++] = s[i];
 		if (eol || vm->line_len == sizeof(vm->line) - 1) {
-			kprintf("[%s] %.*s\n", vm->cfg.name, (int)vm->line_len, vm->line);
+			char out[VM_NAME_MAX + sizeof(vm->line) + 4];
+			int len = snprintf(out, sizeof(out), "[%s] %.*s\n", vm->cfg.name,
+					   (int)vm->line_len, vm->line);
+			console_output(out, (size_t)MIN(len, (int)sizeof(out) - 1));
 			vm->line_len = 0;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
+#include <skiff/uart.h>
 #include <skiff/vmid.h>
 
 extern struct vmid_space vmids; /* vm.c */
@@ -128,10 +129,56 @@ struct pa_range test_arm64_image(size_t size, uint64_t text_offset)
 	return (struct pa_range){ test_pa(img), test_pa(img + size) };
 }
 
+/* A UART that keeps what the console sends it, for assertions on guest output. */
+static struct {
+	char buf[16384];
+	size_t len;
+} captured;
+
+static void capture_init(uintptr_t base)
+{
+	(void)base;
+}
+
+static void capture_putc(uintptr_t base, char c)
+{
+	(void)base;
+	if (captured.len == sizeof(captured.buf) - 1) { /* keep the newest half */
+		memmove(captured.buf, captured.buf + sizeof(captured.buf) / 2,
+			sizeof(captured.buf) / 2);
+		captured.len -= sizeof(captured.buf) / 2;
+	}
+	if (c != '\r')
+		captured.buf[captured.len++] = c;
+	captured.buf[captured.len] = '\0';
+}
+
+static int capture_getc(uintptr_t base)
+{
+	(void)base;
+	return -1;
+}
+
+static const struct uart_driver capture_driver = {
+	.compatible = "test,capture",
+	.init = capture_init,
+	.putc = capture_putc,
+	.getc = capture_getc,
+};
+static const struct uart capture_uart = { .drv = &capture_driver };
+
+const char *test_output_tail(size_t n)
+{
+	return captured.buf + (captured.len > n ? captured.len - n : 0);
+}
+
 int test_setup(void **state)
 {
 	(void)state;
 	fake_reset();
+	captured.len = 0;
+	captured.buf[0] = '\0';
+	console_attach(&capture_uart);
 	return 0;
 }
 

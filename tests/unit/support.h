@@ -72,6 +72,17 @@ const char *test_log_tail(size_t n);
 		assert_int_equal(fake.halts, halts_ + 1);                        \
 	} while (0)
 
+/** The newest @n bytes the console sent to its UART (guest output included; no '\r'). */
+const char *test_output_tail(size_t n);
+
+/** Asserts that the console's newest UART output (guest lines included) contains @needle. */
+#define assert_output_contains(needle)                                                          \
+	do {                                                                                    \
+		const char *out_ = test_output_tail(1024);                                      \
+		if (!strstr(out_, (needle)))                                                    \
+			fail_msg("console output lacks \"%s\"; its tail:\n%s", (needle), out_); \
+	} while (0)
+
 /** Asserts that the console log's newest output contains @needle. */
 #define assert_log_contains(needle)                                                          \
 	do {                                                                                 \

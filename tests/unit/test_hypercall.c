@@ -162,12 +162,12 @@ static void test_console_write(void **state)
 	memcpy(gmem(alpha, VM_RAM_IPA + 0x2000), text, strlen(text));
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x2000, strlen(text), 0),
 			 strlen(text));
-	assert_log_contains("[alpha] hello from alpha\n");
+	assert_output_contains("[alpha] hello from alpha\n");
 	/* A line in pieces comes out whole; a range may cross a page boundary. */
 	memcpy(gmem(alpha, VM_RAM_IPA + 0x2ffc), "one two\n", 8);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x2ffc, 4, 0), 4);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x3000, 4, 0), 4);
-	assert_log_contains("[alpha] one two\n");
+	assert_output_contains("[alpha] one two\n");
 	memset(gmem(alpha, VM_RAM_IPA + 0x4000), 'z', SKIFF_CONSOLE_MAX);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x4000, SKIFF_CONSOLE_MAX, 0),
 			 SKIFF_CONSOLE_MAX);
@@ -181,7 +181,7 @@ static void assert_console_rejects(uint64_t ipa, uint64_t len, int64_t want)
 
 	if (got != want)
 		fail_msg("CONSOLE_WRITE(0x%lx, %lu) = %ld, expected %ld", ipa, len, got, want);
-	assert_null(strstr(test_log_tail(1024), "MARK"));
+	assert_null(strstr(test_output_tail(1024), "MARK"));
 }
 
 static void test_console_write_bad_arguments(void **state)
@@ -210,8 +210,8 @@ static void test_console_write_reads_own_ram(void **state)
 	memcpy(gmem(alpha, VM_RAM_IPA + 0x800), "mine\n", 5);
 	memcpy(gmem(beta, VM_RAM_IPA + 0x800), "MARK\n", 5);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x800, 5, 0), 5);
-	assert_log_contains("[alpha] mine\n");
-	assert_null(strstr(test_log_tail(1024), "MARK"));
+	assert_output_contains("[alpha] mine\n");
+	assert_null(strstr(test_output_tail(1024), "MARK"));
 }
 
 static void test_event_bind(void **state)

@@ -1,7 +1,7 @@
 /**
  * The hypervisor console: formatted output to the boot UART, whole lines at a time under one lock
- * so that messages from different CPUs never interleave mid-line, and a ring of recent output that
- * the management console's `log` verb reads.
+ * so that messages from different CPUs never interleave mid-line, and a ring of recent hypervisor
+ * messages (not guest output) that the management console's `log` verb reads.
  */
 #ifndef SKIFF_CONSOLE_H
 #define SKIFF_CONSOLE_H
@@ -16,8 +16,10 @@ void console_attach(const struct uart *u);
 /** Formats and writes; output is emitted atomically per call. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
-/** Writes raw bytes (no formatting) atomically. */
+/** Writes a hypervisor message's raw bytes (no formatting) atomically; they go in the log ring. */
 void console_write(const char *s, size_t len);
+/** Writes guest output atomically: to the terminal, not to the hypervisor's log ring. */
+void console_output(const char *s, size_t len);
 /** Reads one byte from the console UART, or -1 if none is waiting. */
 int console_getc(void);
 /** Enables or masks the console UART's receive interrupt. */
