@@ -292,8 +292,14 @@ static void ring_peer(struct pv_chan *ch)
 		pv_chan_check(ch); /* the port is gone: so is the channel, most likely */
 }
 
-long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
-		  const void *buf, uint32_t len)
+void pv_chan_ring(struct pv_chan *ch)
+{
+	if (!ch->closed)
+		ring_peer(ch);
+}
+
+long pv_chan_send_deferred(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
+			   const void *buf, uint32_t len, bool *ring)
 {
 	unsigned long irq = pv_irq_save();
 	bool signal = false;
@@ -302,10 +308,20 @@ long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 
 	if (rc == 0)
 		ch->sent++;
-	if (signal)
-		ring_peer(ch);
+	*ring |= signal;
 	rc = settle(ch, rc);
 	pv_irq_restore(irq);
+	return rc;
+}
+
+long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
+		  const void *buf, uint32_t len)
+{
+	bool ring = false;
+	long rc = pv_chan_send_deferred(ch, type, flags, txid, buf, len, &ring);
+
+	if (ring)
+		pv_chan_ring(ch);
 	return rc;
 }
 
@@ -357,9 +373,10 @@ long pv_chan_unmask(struct pv_chan *ch)
 
 /*
  * Sleeps until a doorbell newer than `seen`, the channel closing, or `deadline` (0: none); may
- * return early, callers loop. BLOCK returns when any unmasked port is pending; this channel's
- * doorbell is then taken here (EVENT_ACK of that port, no exception entry and exit), and any
- * other event by a moment with IRQs unmasked, if the caller had them unmasked. A caller with IRQs
+ * return early, callers loop. BLOCK (or EVENT_SEND_WAIT without a send, which also acknowledges,
+ * when there is no deadline) returns when any unmasked port is pending; this channel's doorbell
+ * is then taken here (no exception entry and exit), and any other event by a moment with IRQs
+ * unmasked, if the caller had them unmasked. A caller with IRQs
  * masked gets only this channel's doorbell handled; when something else is pending BLOCK returns
  * at once, so then we yield instead of spinning.
  */
@@ -369,9 +386,13 @@ static void wait_doorbell(struct pv_chan *ch, unsigned long seen, unsigned long 
 	bool masked = pv_irq_was_masked(irq);
 
 	while (ch->doorbells == seen && !ch->closed && !expired(deadline)) {
-		pv_call(SKIFF_HVC_BLOCK, deadline, 0);
-		if (pv_event_poll(1UL << ch->info.my_port))
-			break;
+		if (deadline) {
+			pv_call(SKIFF_HVC_BLOCK, deadline, 0);
+			if (pv_event_poll(1UL << ch->info.my_port))
+				break;
+		} else if (pv_event_send_wait(SKIFF_VM_NONE, 0, 1UL << ch->info.my_port) > 0) {
+			break; /* sleeping and acknowledging in one call */
+		}
 		if (masked) {
 			if (pv_chan_check(ch))
 				pv_yield();
@@ -423,6 +444,61 @@ long pv_chan_recv_wait(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, 
 			return rc;
 		wait_doorbell(ch, seen, deadline);
 	}
+}
+
+/*
+ * Rings the peer if `ring` (in the same hypercall) and sleeps until our doorbell, then receives.
+ * Only valid when the receive ring was empty before the request: the reply then rings us.
+ */
+static long ring_and_receive(struct pv_chan *ch, bool ring, struct skiff_packet *pkt, void *resp,
+			     uint32_t size)
+{
+	unsigned long irq = pv_irq_save();
+	bool masked = pv_irq_was_masked(irq);
+	unsigned int vm = ring ? ch->info.peer_vm : SKIFF_VM_NONE;
+	long rc;
+
+	for (;;) {
+		long got = pv_event_send_wait(vm, ch->info.peer_port, 1UL << ch->info.my_port);
+
+		if (vm != SKIFF_VM_NONE && got < 0 && got >= -(long)SKIFF_EV_PORTS)
+			pv_chan_check(ch); /* the send failed: the port is gone, most likely */
+		vm = SKIFF_VM_NONE;
+		if (got == 0 && masked) {
+			if (pv_chan_check(ch))
+				pv_yield(); /* something else is pending and may not run now */
+		} else if (got == 0) {
+			pv_irq_enable(); /* something else is pending: its upcall runs here */
+			pv_irq_disable();
+		}
+		rc = pv_chan_recv(ch, pkt, resp, size);
+		if (rc != PV_RING_EMPTY)
+			break;
+	}
+	pv_irq_restore(irq);
+	return rc;
+}
+
+long pv_chan_call(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
+		  const void *req, uint32_t len, struct skiff_packet *pkt, void *resp,
+		  uint32_t size)
+{
+	unsigned long irq = pv_irq_save();
+	long waiting = pv_chan_unmask(ch);
+	bool ring = false;
+	long rc = waiting ? waiting :
+			    settle(ch, pv_ring_write(&ch->tx, type, flags, txid, req, len, &ring));
+
+	if (rc == 0)
+		ch->sent++;
+	pv_irq_restore(irq);
+	if (rc == 0)
+		return ring_and_receive(ch, ring, pkt, resp, size);
+	if (rc < 0 && rc != PV_RING_FULL)
+		return rc;
+	/* The slow way: packets to receive first (rc > 0), or no room for the request yet. */
+	rc = pv_chan_send_wait(ch, type, flags, txid, req, len, 0);
+	return rc ? rc : pv_chan_recv_wait(ch, pkt, resp, size, 0);
 }
 
 /* Asks to be rung once everything sent was read: the free bytes now (all of them: drained). */

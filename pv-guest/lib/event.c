@@ -47,18 +47,23 @@ long pv_event_handler(unsigned int port, pv_event_fn fn)
 	return 0;
 }
 
-/* Acknowledges `ports` and calls the handlers of those that were pending. */
-static unsigned long ack_and_call(unsigned long ports)
+static void call_handlers(unsigned long pending)
 {
-	/* x0 of EVENT_ACK is a port set, never an error, when every port named is valid. */
-	unsigned long pending = (unsigned long)pv_call(SKIFF_HVC_EVENT_ACK, ports, 0);
-
 	for (unsigned long p = pending; p; p &= p - 1) {
 		unsigned int port = (unsigned int)__builtin_ctzl(p);
 
 		if (handlers[port])
 			handlers[port](port);
 	}
+}
+
+/* Acknowledges `ports` and calls the handlers of those that were pending. */
+static unsigned long ack_and_call(unsigned long ports)
+{
+	/* x0 of EVENT_ACK is a port set, never an error, when every port named is valid. */
+	unsigned long pending = (unsigned long)pv_call(SKIFF_HVC_EVENT_ACK, ports, 0);
+
+	call_handlers(pending);
 	return pending;
 }
 
@@ -75,6 +80,21 @@ unsigned long pv_event_poll(unsigned long ports)
 
 	pv_irq_restore(flags);
 	return done;
+}
+
+/*
+ * x0 is the acknowledged subset of `ports` or, when the send failed, a SKIFF_E_* code: a small
+ * negative number, which a port set reads as only if it holds port 63 and nearly all others.
+ */
+long pv_event_send_wait(unsigned int vm, unsigned int port, unsigned long ports)
+{
+	unsigned long flags = pv_irq_save();
+	long got = pv_hvc(SKIFF_HVC_EVENT_SEND_WAIT, vm, port, ports & enabled).x0;
+
+	if (got > 0 || got < -(long)SKIFF_EV_PORTS)
+		call_handlers((unsigned long)got);
+	pv_irq_restore(flags);
+	return got;
 }
 
 unsigned long pv_event_count(void)

@@ -84,6 +84,17 @@ long pv_chan_attach(unsigned int id, struct pv_chan **out);
 long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
 		  const void *buf, uint32_t len);
 
+/**
+ * pv_chan_send without ringing: sets *ring (never clears it) when the peer must be rung, which
+ * the caller does later, once for a batch (pv_chan_ring, or pv_event_send_wait to ring and sleep
+ * in one call).
+ */
+long pv_chan_send_deferred(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
+			   const void *buf, uint32_t len, bool *ring);
+
+/** Rings the peer (EVENT_SEND), after pv_chan_send_deferred asked for it. */
+void pv_chan_ring(struct pv_chan *ch);
+
 /** pv_chan_send, waiting while the ring is full: PV_RING_FULL only after `timeout_us` (0: never).
  */
 long pv_chan_send_wait(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
@@ -99,6 +110,16 @@ long pv_chan_recv(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint3
 /** pv_chan_recv, waiting for a packet: PV_RING_EMPTY only after `timeout_us` (0: never). */
 long pv_chan_recv_wait(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size,
 		       unsigned long timeout_us);
+
+/**
+ * A request and the next packet to arrive (its reply, from a peer that answers in order), waiting
+ * without a timeout: the next packet's length (header in *pkt), or as pv_chan_send / _recv.
+ * When nothing was waiting to be received, ringing the peer and sleeping until the reply's
+ * doorbell are one hypercall (SKIFF_HVC_EVENT_SEND_WAIT). Unmasks doorbells (pv_chan_unmask).
+ */
+long pv_chan_call(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
+		  const void *req, uint32_t len, struct skiff_packet *pkt, void *resp,
+		  uint32_t size);
 
 /**
  * Sleeps until a doorbell newer than `seen` (ch->doorbells read before the caller last looked at

@@ -24,6 +24,14 @@ unsigned long pv_event_unmask(unsigned long ports);
  */
 unsigned long pv_event_poll(unsigned long ports);
 
+/**
+ * SKIFF_HVC_EVENT_SEND_WAIT: raises `port` in VM `vm` (vm = SKIFF_VM_NONE: no send), then sleeps
+ * until one of `ports` or any other unmasked port is pending; those of `ports` that were are
+ * acknowledged and their handlers run here. Returns them (0: woken by another port, whose upcall
+ * runs once IRQs are unmasked) or the send's SKIFF_E_* code (then it did not wait).
+ */
+long pv_event_send_wait(unsigned int vm, unsigned int port, unsigned long ports);
+
 /** Blocks until at least one event has been handled after this call began. */
 void pv_wait_event(void);
 

@@ -8,8 +8,9 @@
  *
  * role=child: runs the TEST()s below (offers, the console through the channel, echo round trips
  *   of every size class, a burst of `burst` (default 100000) small packets checked for loss and
- *   order, a corrupted ring that root must close) and exits with the number of failures. Once
- *   the console channel is open its TEST lines reach the terminal through root.
+ *   order, 64-byte round trips timed with pv_chan_send/_recv_wait and with pv_chan_call, a
+ *   corrupted ring that root must close) and exits with the number of failures. Once the console
+ *   channel is open its TEST lines reach the terminal through root.
  */
 #include <pv/channel.h>
 #include <pv/console_chan.h>
@@ -245,12 +246,22 @@ TEST(chan_echo_pingpong)
 {
 	unsigned long n = 2000, t0 = pv_now(), ns;
 	char out[64] = { 1 }, in[64];
+	struct skiff_packet pkt;
 
 	CHECK(echo != 0);
 	for (unsigned long i = 0; i < n; i++)
 		CHECK_EQ(echo_once(sizeof(out), i, out, in), 0);
 	ns = pv_ticks_to_us((pv_now() - t0) * 1000) / n;
-	pv_printf("chan-test: %lu round trips of 64 bytes, %lu ns each\n", n, ns);
+	pv_printf("chan-test: %lu round trips of 64 bytes, %lu ns each (send, recv_wait)\n", n, ns);
+	t0 = pv_now();
+	for (unsigned long i = 0; i < n; i++) {
+		CHECK_EQ(pv_chan_call(echo, SKIFF_PKT_REQUEST, 0, i, out, sizeof(out), &pkt, in,
+				      sizeof(in)),
+			 sizeof(in));
+		CHECK_EQ(pkt.txid, i);
+	}
+	ns = pv_ticks_to_us((pv_now() - t0) * 1000) / n;
+	pv_printf("chan-test: %lu round trips of 64 bytes, %lu ns each (pv_chan_call)\n", n, ns);
 }
 
 /* A child that scribbles on its ring: root must close the channel and say who did it. */
