@@ -60,7 +60,7 @@ static uint64_t read_cells(const fdt32_t *p, int n)
 static const char *const known_compatible[] = {
 	"arm,gic-v3",      "arm,gic-400",     "arm,cortex-a15-gic",   "arm,cortex-a9-gic",
 	"arm,armv8-timer", "arm,armv7-timer", "arm,psci-1.0",         "arm,psci-0.2",
-	"arm,psci",        "arm,pl011",       "brcm,bcm2836-l1-intc",
+	"arm,psci",        "arm,pl011",       "brcm,bcm2836-l1-intc", "brcm,bcm2836-armctrl-ic",
 };
 
 #define SCAN_MAX_NODES 1024
@@ -349,11 +349,17 @@ static uint32_t gic_intid(const fdt32_t *spec)
 static const char *parse_bcm2836(struct platform *p, const void *fdt, const struct scan *sc)
 {
 	static const char *const l1[] = { "brcm,bcm2836-l1-intc", NULL };
+	static const char *const armctrl[] = { "brcm,bcm2836-armctrl-ic", NULL };
 	int node = find_compatible(sc, l1);
+	uint64_t unused;
 
 	p->gic.kind = node < 0 ? IRQCHIP_NONE : IRQCHIP_BCM2836;
 	if (node >= 0 && !reg_at(fdt, sc, node, 0, &p->gic.dist.pa, &p->gic.dist_size))
 		return "BCM2836 local interrupt controller node has no usable \"reg\"";
+	/* The peripherals' controller behind it (the local controller's GPU input), if listed. */
+	node = node >= 0 ? find_compatible(sc, armctrl) : node;
+	if (node >= 0 && !reg_at(fdt, sc, node, 0, &p->gic.cpuif.pa, &unused))
+		return "BCM2835 interrupt controller node has no usable \"reg\"";
 	return NULL;
 }
 
@@ -399,6 +405,10 @@ static void parse_uart_irq(struct platform *p, const void *fdt, const struct sca
 
 	if (irq && len >= 12 && (p->gic.kind == IRQCHIP_GICV2 || p->gic.kind == IRQCHIP_GICV3))
 		p->uart.intid = gic_intid(irq);
+	/* BCM2835 <bank number> (binding brcm,bcm2835-armctrl-ic), numbered 32 + bank * 32 + n. */
+	if (irq && len >= 8 && p->gic.kind == IRQCHIP_BCM2836 && pa_addr(p->gic.cpuif) &&
+	    fdt32_ld(irq) <= 2 && fdt32_ld(irq + 1) < 32)
+		p->uart.intid = 32 + fdt32_ld(irq) * 32 + fdt32_ld(irq + 1);
 }
 
 /*

@@ -5,22 +5,37 @@
  * register says what is pending. Numbering is the DT binding's (brcm,bcm2836-l1-intc):
  * 0 CNTPSIRQ, 1 CNTPNSIRQ, 2 CNTHPIRQ, 3 CNTVIRQ, 4-7 mailboxes, 8 GPU, 9 PMU.
  *
- * Only the timers are driven: the hypervisor's tick (CNTHP) and the guests' virtual timer (CNTV).
- * The lines are levels that the timer hardware drops once the handler re-arms or masks the
- * timer, so there is nothing to acknowledge or complete in the controller.
+ * The timers drive the hypervisor's tick (CNTHP) and the guests' virtual timer (CNTV). The
+ * peripherals' interrupts (the console UART's) come through the BCM2835 controller ("armctrl",
+ * BCM2835 ARM Peripherals section 7), whose output is the local controller's GPU input (8):
+ * they are numbered 32 + bank * 32 + n, bank 0 the ARM-local basic sources, banks 1 and 2 the
+ * 64 GPU peripheral lines (binding brcm,bcm2835-armctrl-ic).
+ * Every line is a level the device drops once the handler has served it, so there is nothing to
+ * acknowledge or complete in either controller.
  */
 #include <skiff/irqchip.h>
 
 /* Registers (QA7 section 4): offsets from the controller's base. */
+#define LOCAL_GPU_ROUTING 0x0c                            /* bits 1:0: core taking GPU IRQs */
 #define LOCAL_TIMER_INT_CONTROL(core) (0x40 + 4 * (core)) /* bits 0-3: IRQ enable per timer */
 #define LOCAL_MAILBOX_INT_CONTROL(core) (0x50 + 4 * (core))
 #define LOCAL_IRQ_PENDING(core) (0x60 + 4 * (core)) /* bit n: source n pending */
 
 #define LOCAL_CORES 4
-#define LOCAL_TIMER_IRQS 4 /* 0..3, the only numbers this driver enables */
+#define LOCAL_TIMER_IRQS 4 /* 0..3 */
 #define LOCAL_TIMER_MASK ((1U << LOCAL_TIMER_IRQS) - 1)
+#define LOCAL_IRQ_GPU (1U << 8)
 
-static uintptr_t base;
+/* BCM2835 controller (section 7.5): per bank a pending, an enable-set and an enable-clear word. */
+#define ARMCTRL_FIRST 32 /* our number of bank 0, bit 0 */
+#define ARMCTRL_BANKS 3
+static const uint16_t armctrl_pending[ARMCTRL_BANKS] = { 0x00, 0x04, 0x08 };
+static const uint16_t armctrl_enable[ARMCTRL_BANKS] = { 0x18, 0x10, 0x14 };
+static const uint16_t armctrl_disable[ARMCTRL_BANKS] = { 0x24, 0x1c, 0x20 };
+#define ARMCTRL_BASIC_MASK 0xffU /* bank 0: the ARM-local sources; higher bits are shortcuts */
+
+static uintptr_t base, armctrl;
+static uint32_t armctrl_enabled[ARMCTRL_BANKS]; /* what we enabled: pending words are raw */
 
 /* The core number is MPIDR_EL1.Aff0 (the four A53s of the BCM2837 are one cluster). */
 static unsigned this_core(void)
@@ -31,8 +46,11 @@ static unsigned this_core(void)
 static const char *bcm2836_init(const struct platform_gic *g)
 {
 	base = (uintptr_t)pa_addr(g->dist);
+	armctrl = (uintptr_t)pa_addr(g->cpuif);
 	if (!base)
 		return "BCM2836 local interrupt controller without an address";
+	for (unsigned b = 0; armctrl && b < ARMCTRL_BANKS; b++) /* none until asked for */
+		arch_mmio_write32(armctrl + armctrl_disable[b], b ? ~0U : ARMCTRL_BASIC_MASK);
 	return NULL;
 }
 
@@ -44,29 +62,66 @@ static const char *bcm2836_cpu_init(void)
 	return NULL;
 }
 
+/* A BCM2835 line: its bank, and the bit in that bank's words; false if not one. */
+static bool armctrl_line(uint32_t irq, unsigned *bank, uint32_t *bit)
+{
+	if (!armctrl || irq < ARMCTRL_FIRST || irq >= ARMCTRL_FIRST + 32 * ARMCTRL_BANKS)
+		return false;
+	*bank = (irq - ARMCTRL_FIRST) / 32;
+	*bit = 1U << (irq - ARMCTRL_FIRST) % 32;
+	return *bank || (*bit & ARMCTRL_BASIC_MASK);
+}
+
 static void bcm2836_enable(uint32_t irq)
 {
 	uintptr_t reg = base + LOCAL_TIMER_INT_CONTROL(this_core());
+	unsigned bank;
+	uint32_t bit;
 
-	if (irq < LOCAL_TIMER_IRQS)
+	if (irq < LOCAL_TIMER_IRQS) {
 		arch_mmio_write32(reg, arch_mmio_read32(reg) | 1U << irq);
+	} else if (armctrl_line(irq, &bank, &bit)) {
+		arch_mmio_write32(base + LOCAL_GPU_ROUTING, this_core()); /* IRQ and FIQ here */
+		armctrl_enabled[bank] |= bit;
+		arch_mmio_write32(armctrl + armctrl_enable[bank], bit);
+	}
 }
 
 static void bcm2836_disable(uint32_t irq)
 {
 	uintptr_t reg = base + LOCAL_TIMER_INT_CONTROL(this_core());
+	unsigned bank;
+	uint32_t bit;
 
-	if (irq < LOCAL_TIMER_IRQS)
+	if (irq < LOCAL_TIMER_IRQS) {
 		arch_mmio_write32(reg, arch_mmio_read32(reg) & ~(1U << irq));
+	} else if (armctrl_line(irq, &bank, &bit)) {
+		armctrl_enabled[bank] &= ~bit;
+		arch_mmio_write32(armctrl + armctrl_disable[bank], bit);
+	}
 }
 
-/* The lowest-numbered pending timer that is enabled (the source register shows only those). */
+/* The lowest-numbered enabled BCM2835 line that is pending, or IRQ_SPURIOUS. */
+static uint32_t armctrl_ack(void)
+{
+	for (unsigned b = 0; armctrl && b < ARMCTRL_BANKS; b++) {
+		uint32_t pending = arch_mmio_read32(armctrl + armctrl_pending[b]);
+		pending &= armctrl_enabled[b];
+		if (pending)
+			return ARMCTRL_FIRST + 32 * b + (uint32_t)__builtin_ctz(pending);
+	}
+	return IRQ_SPURIOUS;
+}
+
+/* The lowest-numbered pending timer that is enabled (the source register shows only those),
+ * then the peripherals. */
 static uint32_t bcm2836_ack(void)
 {
 	uint32_t pending = arch_mmio_read32(base + LOCAL_IRQ_PENDING(this_core()));
 
-	pending &= LOCAL_TIMER_MASK;
-	return pending ? (uint32_t)__builtin_ctz(pending) : IRQ_SPURIOUS;
+	if (pending & LOCAL_TIMER_MASK)
+		return (uint32_t)__builtin_ctz(pending & LOCAL_TIMER_MASK);
+	return pending & LOCAL_IRQ_GPU ? armctrl_ack() : IRQ_SPURIOUS;
 }
 
 static void bcm2836_eoi(uint32_t irq)

@@ -13,6 +13,7 @@
 #define AUX_MU_LSR 0x14  /* line status */
 #define AUX_MU_CNTL 0x20 /* extra control */
 
+#define IER_RX (1U << 0) /* receive interrupt (the datasheet's bit numbering is wrong) */
 #define LSR_DATA_READY (1U << 0)
 #define LSR_TX_EMPTY (1U << 5) /* the transmit FIFO can take at least one byte */
 #define CNTL_RX_ENABLE (1U << 0)
@@ -42,9 +43,16 @@ static int aux_getc(uintptr_t base)
 	return (int)(arch_mmio_read32(base + AUX_MU_IO) & 0xff);
 }
 
+/* Level: asserted while the receive FIFO holds a byte. */
+static void aux_rx_irq(uintptr_t base, bool enable)
+{
+	arch_mmio_write32(base + AUX_MU_IER, enable ? IER_RX : 0);
+}
+
 const struct uart_driver bcm2835_aux_driver = {
 	.compatible = "brcm,bcm2835-aux-uart",
 	.init = aux_init,
 	.putc = aux_putc,
 	.getc = aux_getc,
+	.rx_irq = aux_rx_irq,
 };

@@ -96,6 +96,17 @@ def test_demo_guests_run_side_by_side(qemu):
         assert re.search(line, console), line
 
 
+def test_root_shell_reads_the_mini_uart(qemu):
+    # Console input interrupts: the mini UART -> BCM2835 controller (bank 1, line 29) -> the
+    # local controller's GPU input -> Skiff -> SKIFF_EV_CONSOLE for the root partition.
+    q = boot_direct(qemu, RPI3 / "vms" / "demo.dtb", module_args("demo"))
+    q.expect(r"Name +ID")  # root lists the VMs by itself once
+    q.expect(r"skiff> ")
+    q.child.send("list\r")
+    q.expect(r"Name +ID")
+    q.expect(r"hello +1 +2048 +1 +running")
+
+
 # ---- Wrong combinations ----
 
 WRONG = "skiff: wrong device tree: its root compatible does not match this board's build"

@@ -150,6 +150,9 @@ static void test_rpi3_board_dt(void **state)
 	assert_int_equal(pa_addr(plat.uart.base), 0x3f215040);
 	assert_int_equal(plat.gic.kind, IRQCHIP_BCM2836);
 	assert_int_equal(pa_addr(plat.gic.dist), 0x40000000);
+	/* The BCM2835 controller behind it; the mini UART is its bank 1 line 29. */
+	assert_int_equal(pa_addr(plat.gic.cpuif), 0x3f00b200);
+	assert_int_equal(plat.uart.intid, 32 + 32 + 29);
 	assert_int_equal(plat.timer.hyp_phys, 2);
 	assert_int_equal(plat.timer.virt, 3);
 	assert_int_equal(plat.psci, FW_CONDUIT_NONE);

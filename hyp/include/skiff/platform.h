@@ -27,7 +27,7 @@ struct platform_gic {
 	uint64_t dist_size;
 	paddr_t redist; /* GICv3: first redistributor region */
 	uint64_t redist_size;
-	paddr_t cpuif;        /* GICv2: GICC */
+	paddr_t cpuif;        /* GICv2: GICC; BCM2836: the BCM2835 peripheral controller */
 	paddr_t hyp;          /* GICv2: GICH (virtual interface control) */
 	paddr_t vcpu;         /* GICv2: GICV */
 	uint32_t maint_intid; /* maintenance interrupt, 0 if absent */
