@@ -38,8 +38,8 @@ static void input(char c)
 {
 	if (c == DETACH_KEY)
 		shell_detach("Ctrl-]");
-	else if (services_console_send(att.vm, &c, 1) < 0)
-		shell_detach("its console channel closed");
+	else if (services_console_send(att.vm, &c, 1) == SKIFF_E_NOENT)
+		shell_detach("its console channel closed"); /* a full ring just loses the key */
 }
 
 static const struct verb_mode console_mode = { input, 0 };

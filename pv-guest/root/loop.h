@@ -8,4 +8,7 @@ void loop_watch(unsigned int port);
 /** Stops watching `port` (masks it). */
 void loop_unwatch(unsigned int port);
 
+/** Wakes the main loop (from an event handler: a channel's doorbell, say). */
+void loop_kick(void);
+
 #endif

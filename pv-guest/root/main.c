@@ -21,6 +21,8 @@
 
 static volatile unsigned long work; /* ports that fired since the loop last looked */
 
+#define KICK (1UL << 63) /* loop_kick(): not a port of ours (doorbells have their own handlers) */
+
 static void on_event(unsigned int port)
 {
 	work |= 1UL << port;
@@ -34,6 +36,11 @@ void loop_watch(unsigned int port)
 void loop_unwatch(unsigned int port)
 {
 	pv_event_handler(port, 0);
+}
+
+void loop_kick(void)
+{
+	work |= KICK;
 }
 
 /* Sleeps until an event or `deadline_us`; returns (and clears) the ports that fired. */
@@ -81,8 +88,7 @@ static void banner(void)
 int main(void)
 {
 	loop_watch(SKIFF_EV_CONSOLE);
-	loop_watch(SKIFF_EV_VMSTATE);
-	loop_watch(SKIFF_EV_CHANNEL);
+	loop_watch(SKIFF_EV_VMSTATE); /* SKIFF_EV_CHANNEL belongs to pv-guest's channel code */
 	banner();
 	services_start();
 	shell_start("list");

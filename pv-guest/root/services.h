@@ -30,4 +30,14 @@ long services_console_send(unsigned int vm, const char *s, unsigned long len);
 /** Names the services VM `vm` has open ("console heartbeat"), or "none". */
 void services_describe(unsigned int vm, char *buf, unsigned long size);
 
+/** Counters since the root started (`debug stats`). */
+struct services_stats {
+	unsigned long polls;        /* services_poll calls */
+	unsigned long passes;       /* channel passes */
+	unsigned long packets;      /* packets handled */
+	unsigned long yields;       /* yields to let children batch */
+	unsigned long empty_passes; /* passes that found nothing */
+};
+const struct services_stats *services_stats(void);
+
 #endif

@@ -35,8 +35,8 @@ static const struct verb verbs[] = {
 	  verb_top },
 	{ "log", "[N]", "the last N (20) hypervisor messages", 0, 1, verb_log },
 	{ "help", "[verb]", "this list", 0, 1, verb_help },
-	{ "debug", "crash|exit", "make this root partition fault or exit (restart test)", 1, 1,
-	  verb_debug },
+	{ "debug", "crash|exit|stats", "root faults or exits (restart test); service counters", 1,
+	  1, verb_debug },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -68,6 +68,11 @@ class Headless:
         with open(self.log, "rb") as f:
             return f.read().decode("utf-8", "replace").replace("\r", "")
 
+    def raw(self):
+        """Everything the console printed so far, as it was (control sequences and all)."""
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
     def wait_for(self, pattern, timeout=20, after=0):
         """Waits until the console (from offset `after`) matches; returns the match."""
         deadline = time.monotonic() + timeout

@@ -38,7 +38,7 @@ def test_root_restarts_and_guests_run_on(machine, how, report):
     assert r.returncode == 2  # the shell never answers: it is gone
     machine.wait_for(report, after=mark)
     machine.wait_for(r"vm 0 'root' is the root partition: restarting it", after=mark)
-    machine.wait_for(r"Skiff root partition: vm 0 'root'\. 2 VMs", after=mark)
+    machine.wait_for(r"Skiff root partition: vm 0 'root'\. 3 VMs", after=mark)
     after = machine.vms()  # the new root answers and finds the same VMs
     assert after["hello"]["id"] == before["hello"]["id"]
     assert after["hello"]["cpu_us"] >= before["hello"]["cpu_us"]

@@ -1,8 +1,10 @@
 /**
  * hello: greets with its identity from the start information, then prints a line every
  * `period-ms` (default 1000), sleeping in SKIFF_HVC_BLOCK in between. Stops after `count` lines
- * when the config's args set it (default: never).
+ * when the config's args set it (default: never). Answers the root partition's heartbeats and
+ * shutdown requests (pv/mgmt.h).
  */
+#include <pv/mgmt.h>
 #include <pv/pv.h>
 
 int main(void)
@@ -17,6 +19,7 @@ int main(void)
 		  si->abi_major, si->abi_minor, pv_args());
 	for (unsigned long n = 1; !count || n <= count; n++) {
 		next += period;
+		pv_mgmt_poll(); /* heartbeat and shutdown channels, once root offers them */
 		pv_sleep_until(next);
 		pv_printf("hello: %lu s\n", n * pv_ticks_to_us(period) / 1000000);
 	}

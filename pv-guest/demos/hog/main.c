@@ -3,6 +3,7 @@
  * iterations (default 100). Several hogs with different weights show the scheduler's shares.
  * Stops after `count` progress lines when the args set it (default: never).
  */
+#include <pv/mgmt.h>
 #include <pv/pv.h>
 
 /* One iteration: a xorshift step the compiler cannot fold away (about 8 instructions). */
@@ -25,6 +26,7 @@ int main(void)
 	pv_printf("hog '%s': progress every %lu M iterations\n", pv_vm_name(), step);
 	for (unsigned long n = 1; !count || n <= count; n++) {
 		x = spin(step * 1000000, x);
+		pv_mgmt_poll(); /* heartbeat and shutdown channels, once root offers them */
 		pv_printf("hog: %lu M iterations, %lu us, x %lx\n", n * step,
 			  pv_ticks_to_us(pv_now() - start), x & 0xffff);
 	}

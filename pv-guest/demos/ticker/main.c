@@ -4,6 +4,7 @@
  * do not drift) and clears the CNTV_CTL_EL0.IMASK the hypervisor set; main() waits for events and
  * prints. Stops after `count` ticks when the args set it (default: never).
  */
+#include <pv/mgmt.h>
 #include <pv/pv.h>
 
 static unsigned long period, deadline;
@@ -29,6 +30,7 @@ int main(void)
 	pv_vtimer_set(deadline);
 	while (!count || printed < count) {
 		pv_wait_event();
+		pv_mgmt_poll(); /* heartbeat and shutdown channels, once root offers them */
 		while (printed < ticks)
 			pv_printf("ticker: tick %lu\n", ++printed);
 	}
