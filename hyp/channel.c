@@ -3,6 +3,7 @@
  * Lock order: chan_lock, then a VM's lock, then the frame pool's.
  */
 #include <skiff/channel.h>
+#include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/vm.h>
@@ -23,6 +24,7 @@ struct channel {
 	uint64_t child_ipa;
 	uint32_t npages;
 	uint32_t child_port, root_port; /* child_port is in child, rung by root; and vice versa */
+	bool child_done, root_done;     /* that end has closed the channel or is gone */
 };
 
 static struct spinlock chan_lock;
@@ -55,6 +57,12 @@ int64_t chan_offer(struct vm *root, uint32_t class_id, uint32_t instance)
 		id = i;
 	}
 	unlock(flags);
+	if (id >= 0) /* children waiting for a service (a restarted root) look again */
+		for (unsigned vmid = 0; vmid < VM_MAX; vmid++) {
+			struct vm *vm = vm_get(vmid);
+			if (vm && vm != root && vm->state == VM_RUNNING)
+				vm_event_raise(vm, SKIFF_EV_CHANNEL);
+		}
 	return id;
 }
 
@@ -76,12 +84,18 @@ unsigned chan_list(struct skiff_offer *out, unsigned max)
 }
 
 /* A free doorbell port of @vm (>= SKIFF_EV_FIRST_FREE), bound to @peer; 0 if none is free. */
+/*
+ * A free doorbell port of @vm bound to @peer and owned by a channel (EVENT_BIND cannot take it
+ * over). Taken from port 63 down, so they rarely meet the low ports guests bind themselves.
+ * 0 if none is free.
+ */
 static uint32_t bind_free_port(struct vm *vm, struct vm *peer)
 {
-	for (uint32_t p = SKIFF_EV_FIRST_FREE; p < SKIFF_EV_PORTS; p++) {
+	for (uint32_t p = SKIFF_EV_PORTS - 1; p >= SKIFF_EV_FIRST_FREE; p--) {
 		if (vm->ev_peer[p] != SKIFF_VM_NONE)
 			continue;
 		vm->ev_peer[p] = peer->id;
+		vm->ev_chan_ports |= 1ULL << p;
 		return p;
 	}
 	return 0;
@@ -90,6 +104,7 @@ static uint32_t bind_free_port(struct vm *vm, struct vm *peer)
 static void unbind_port(struct vm *vm, uint32_t port)
 {
 	vm->ev_peer[port] = SKIFF_VM_NONE;
+	vm->ev_chan_ports &= ~(1ULL << port);
 	__atomic_fetch_and(&vm->ev_pending, ~(1ULL << port), __ATOMIC_RELAXED);
 	vm_events_update(vm);
 }
@@ -130,12 +145,15 @@ static bool grant(struct channel *c, unsigned id)
 	return true;
 }
 
+/*
+ * A slot is reused only once FREE: after both ends have closed it (or are gone), so a stale id
+ * never names somebody else's newer channel.
+ */
 static int free_slot(void)
 {
-	for (unsigned pass = 0; pass < 2; pass++) /* FREE slots first, then reuse CLOSED ones */
-		for (unsigned i = 0; i < CHAN_MAX; i++)
-			if (chans[i].state == (pass ? SKIFF_CHAN_CLOSED : SKIFF_CHAN_FREE))
-				return (int)i;
+	for (unsigned i = 0; i < CHAN_MAX; i++)
+		if (chans[i].state == SKIFF_CHAN_FREE)
+			return (int)i;
 	return -1;
 }
 
@@ -218,12 +236,45 @@ int chan_info(struct vm *vm, uint64_t id, struct skiff_channel_info *info)
 }
 
 /* Revokes root's mapping and both ports; the survivors hear of it through SKIFF_EV_CHANNEL. */
+/*
+ * Revokes the child's pages from root. Root's back-end may be in the middle of that ring, so its
+ * window slot is pointed at a zeroed scratch page (reads as an empty ring) instead of left
+ * unmapped, which would fault root; the slot is unmapped when the channel is freed.
+ */
+static void revoke_locked(struct channel *c, unsigned id)
+{
+	static paddr_t scratch;
+	static bool have_scratch;
+
+	if (!have_scratch)
+		have_scratch = frame_alloc_zeroed(&frames, &scratch);
+	for (uint32_t i = 0; i < c->npages; i++)
+		if (!have_scratch || !pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE,
+						  scratch, PAGE_SIZE, MM_R | MM_W))
+			pgtable_unmap(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, PAGE_SIZE);
+}
+
 static void close_locked(struct channel *c, unsigned id)
 {
-	pgtable_unmap(&c->root->s2, window_ipa(id), (uint64_t)c->npages * PAGE_SIZE);
+	revoke_locked(c, id);
 	unbind_port(c->child, c->child_port);
 	unbind_port(c->root, c->root_port);
 	c->state = SKIFF_CHAN_CLOSED;
+}
+
+/* An end is done with a closed channel; when both are, the slot is free again. */
+static void end_done(struct channel *c, unsigned id, bool root_end)
+{
+	if (root_end) {
+		c->root_done = true;
+		if (c->root) /* the window slot leaves root's stage 2 for good */
+			pgtable_unmap(&c->root->s2, window_ipa(id),
+				      (uint64_t)c->npages * PAGE_SIZE);
+	} else {
+		c->child_done = true;
+	}
+	if (c->root_done && c->child_done)
+		c->state = SKIFF_CHAN_FREE;
 }
 
 static void notify(struct vm *a, struct vm *b)
@@ -240,15 +291,21 @@ int chan_close(struct vm *vm, uint64_t id)
 	struct channel *c = id < CHAN_MAX ? &chans[id] : NULL;
 	struct vm *child, *root;
 
-	if (!c || c->state != SKIFF_CHAN_OPEN || (c->child != vm && c->root != vm)) {
+	if (!c || c->state == SKIFF_CHAN_FREE || (c->child != vm && c->root != vm) ||
+	    (c->root == vm ? c->root_done : c->child_done)) {
 		unlock(flags);
 		return SKIFF_E_NOENT;
 	}
-	child = c->child; /* both are live while the channel is open */
+	child = c->child;
 	root = c->root;
-	close_locked(c, (unsigned)id);
+	if (c->state == SKIFF_CHAN_OPEN)
+		close_locked(c, (unsigned)id);
+	else
+		child = root = NULL; /* the peer closed first and was told then */
+	end_done(c, (unsigned)id, c->root == vm);
 	unlock(flags);
-	notify(child, root);
+	if (child)
+		notify(child, root);
 	return 0;
 }
 
@@ -268,12 +325,14 @@ void chan_vm_gone(struct vm *vm)
 			vm_event_raise(c->child == vm ? c->root : c->child, SKIFF_EV_CHANNEL);
 		}
 		/* The record may outlive the VM (it can be destroyed): keep no pointer to it. */
-		if (c->child == vm)
-			c->child = NULL;
-		if (c->root == vm)
+		if (c->root == vm) {
+			end_done(c, i, true);
 			c->root = NULL;
-		if (!c->child && !c->root)
-			c->state = SKIFF_CHAN_FREE;
+		}
+		if (c->child == vm) {
+			end_done(c, i, false);
+			c->child = NULL;
+		}
 	}
 	unlock(flags);
 }

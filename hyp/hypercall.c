@@ -150,6 +150,10 @@ static void hvc_event_bind(struct vcpu *v)
 {
 	uint64_t port = arg(v, 1), peer = arg(v, 2);
 
+	if (port < SKIFF_EV_PORTS && (v->vm->ev_chan_ports & (1ULL << port))) {
+		ret(v, SKIFF_E_BUSY); /* a channel's doorbell */
+		return;
+	}
 	if (port >= SKIFF_EV_PORTS || port < SKIFF_EV_FIRST_FREE ||
 	    (peer != SKIFF_VM_NONE && !vm_get((unsigned)MIN(peer, (uint64_t)VM_MAX)))) {
 		ret(v, SKIFF_E_INVAL);

@@ -279,6 +279,7 @@ void vm_reboot(struct vm *vm)
 	vm->ev_mask = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
 		vm->ev_peer[i] = SKIFF_VM_NONE;
+	vm->ev_chan_ports = 0;
 	vm->state = VM_RUNNING;
 	kprintf("vm %u '%s' rebooting\n", vm->id, vm->cfg.name);
 	start_vcpus(vm); /* the reset vCPUs start with the virtual IRQ line low */

@@ -73,6 +73,7 @@ struct vm {
 	uint64_t ev_pending;
 	uint64_t ev_mask;
 	uint32_t ev_peer[64];
+	uint64_t ev_chan_ports; /* ports bound by channels (EVENT_BIND may not rebind them) */
 	/* Console output, emitted a whole line at a time with the VM's name in front. */
 	char line[SKIFF_CONSOLE_MAX +
 		  1]; /* one CONSOLE_WRITE's worth: lines up to 256 stay whole */
