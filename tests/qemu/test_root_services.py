@@ -102,6 +102,18 @@ def test_destroying_a_guest_mid_burst(machine):
     assert not re.search(r"'root' (parked|exited)", machine.console())
 
 
+def test_channel_slots_are_not_leaked(machine):
+    """25 guests in turn open their 3 channels and are destroyed: 75 channels, more than the
+    hypervisor's 64 slots, so each closed channel's slot must come back."""
+    for i in range(25):
+        answer = machine.json("create", "hello2")
+        assert answer["ok"], (i, answer)
+        info = wait_channels(machine, "hello2", ["console", "heartbeat", "shutdown"])
+        assert machine.json("destroy", "hello2")["ok"], i
+        assert "hello2" not in machine.vms()
+    assert machine.vms()["root"]["state"] == "running"
+
+
 def test_channels_come_back_after_a_root_restart(machine):
     wait_channels(machine, "hello", ["console", "heartbeat", "shutdown"])
     mark = machine.mark()
