@@ -141,7 +141,59 @@ static void browse(struct line_editor *ed, int step)
 }
 
 /* An editing key, from a control character or an escape sequence. */
-enum key { K_LEFT, K_RIGHT, K_HOME, K_END, K_UP, K_DOWN, K_DELETE, K_NONE };
+enum key {
+	K_NONE,
+	K_LEFT,
+	K_RIGHT,
+	K_HOME,
+	K_END,
+	K_UP,
+	K_DOWN,
+	K_DELETE,
+	K_BACKSPACE,
+	K_KILL_START, /* ^U */
+	K_KILL_END,   /* ^K */
+	K_KILL_WORD,  /* ^W */
+	K_REDRAW,     /* ^L */
+};
+
+/* Emacs-style control keys, as bash's readline binds them. */
+static const enum key ctrl_keys[32] = {
+	[CTRL('A')] = K_HOME,     [CTRL('E')] = K_END,       [CTRL('B')] = K_LEFT,
+	[CTRL('F')] = K_RIGHT,    [CTRL('P')] = K_UP,        [CTRL('N')] = K_DOWN,
+	[CTRL('D')] = K_DELETE,   [CTRL('H')] = K_BACKSPACE, [CTRL('U')] = K_KILL_START,
+	[CTRL('K')] = K_KILL_END, [CTRL('W')] = K_KILL_WORD, [CTRL('L')] = K_REDRAW,
+};
+
+/* The keys that remove text, and ^L. */
+static void remove_text(struct line_editor *ed, enum key k)
+{
+	switch (k) {
+	case K_BACKSPACE:
+		if (ed->cur)
+			cut(ed, ed->cur - 1, ed->cur);
+		break;
+	case K_DELETE:
+		if (ed->cur < ed->len)
+			cut(ed, ed->cur, ed->cur + 1);
+		break;
+	case K_KILL_START:
+		cut(ed, 0, ed->cur);
+		break;
+	case K_KILL_END:
+		ed->len = ed->cur;
+		ed->buf[ed->len] = 0;
+		term_puts("\x1b[K");
+		break;
+	case K_KILL_WORD:
+		cut(ed, word_start(ed), ed->cur);
+		break;
+	default: /* K_REDRAW */
+		term_puts("\x1b[H\x1b[2J");
+		line_redraw(ed);
+		break;
+	}
+}
 
 static void edit(struct line_editor *ed, enum key k)
 {
@@ -166,12 +218,10 @@ static void edit(struct line_editor *ed, enum key k)
 	case K_DOWN:
 		browse(ed, -1);
 		break;
-	case K_DELETE:
-		if (ed->cur < ed->len)
-			cut(ed, ed->cur, ed->cur + 1);
-		break;
 	case K_NONE:
 		break;
+	default:
+		remove_text(ed, k);
 	}
 }
 
@@ -236,54 +286,16 @@ static enum line_event control(struct line_editor *ed, char c)
 		ed->len = ed->cur = 0;
 		ed->buf[0] = 0;
 		return LINE_CANCEL;
-	case DEL:
-	case CTRL('H'):
-		if (ed->cur)
-			cut(ed, ed->cur - 1, ed->cur);
-		break;
-	case CTRL('D'):
-		edit(ed, K_DELETE);
-		break;
-	case CTRL('A'):
-		edit(ed, K_HOME);
-		break;
-	case CTRL('E'):
-		edit(ed, K_END);
-		break;
-	case CTRL('B'):
-		edit(ed, K_LEFT);
-		break;
-	case CTRL('F'):
-		edit(ed, K_RIGHT);
-		break;
-	case CTRL('P'):
-		edit(ed, K_UP);
-		break;
-	case CTRL('N'):
-		edit(ed, K_DOWN);
-		break;
-	case CTRL('U'):
-		cut(ed, 0, ed->cur);
-		break;
-	case CTRL('K'):
-		ed->len = ed->cur;
-		ed->buf[ed->len] = 0;
-		term_puts("\x1b[K");
-		break;
-	case CTRL('W'):
-		cut(ed, word_start(ed), ed->cur);
-		break;
-	case CTRL('L'):
-		term_puts("\x1b[H\x1b[2J");
-		line_redraw(ed);
-		break;
 	case ESC:
 		ed->esc = 1;
-		break;
-	default:
-		break; /* other control characters (^] among them) do nothing here */
+		return LINE_EDITING;
+	case DEL:
+		edit(ed, K_BACKSPACE);
+		return LINE_EDITING;
+	default: /* other control characters (^] among them) do nothing */
+		edit(ed, ctrl_keys[c & 0x1f]);
+		return LINE_EDITING;
 	}
-	return LINE_EDITING;
 }
 
 enum line_event line_key(struct line_editor *ed, char c)
