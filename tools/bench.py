@@ -89,6 +89,9 @@ RUNS = [
     Run("hvc", "-kernel {bin}", stop=GUEST_STOP, vms="bench"),
     Run("event_send", "-kernel {bin}", stop=GUEST_STOP, vms="bench-event-send"),
     Run("vm_switch", "-kernel {bin}", stop=GUEST_STOP, vms="bench-vm-switch"),
+    # The channel test pair (tests/guests/chan-test): its child times 64-byte round trips.
+    Run("channels", "-kernel {bin}", stop=r"TESTS: \d+ passed|PANIC|Skiff EL2 crash|pv: panic",
+        vms="test-channels"),
 ]
 
 BENCHES = [
@@ -106,6 +109,10 @@ BENCHES = [
           pattern=r"BENCH event_send (\d+) instructions"),
     Bench("vm_switch", "instructions", 500, run="vm_switch",
           pattern=r"BENCH vm_switch (\d+) instructions"),
+    # Issue 4 (KVM exit to a userspace device model and back: 5,753): guest request -> root-side
+    # echo -> reply, 64-byte packets with doorbells, under icount so ns = instructions.
+    Bench("channel_roundtrip", "instructions", 1500, run="channels",
+          pattern=r"round trips of 64 bytes, (\d+) ns each \(pv_chan_call\)"),
 ]
 
 
