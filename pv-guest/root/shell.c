@@ -204,8 +204,8 @@ static void prompt(void)
 	unsigned long held = term_take_held();
 
 	if (held)
-		term_printf("(%lu console line%s not shown meanwhile: log has the hypervisor's)\n",
-			    held, held == 1 ? " was" : "s were");
+		term_printf("(%lu line%s from other VMs %s not shown meanwhile)\n", held,
+			    held == 1 ? "" : "s", held == 1 ? "was" : "were");
 	line_start(&sh.ed);
 	term_set_mode(TERM_PROMPT, redraw);
 }

@@ -262,7 +262,7 @@ TEST(shell_console_attach_and_detach)
 	fake_type("\x1d");
 	const char *s = fake_screen();
 	CHECK(strstr(s, "[detached from vm 1 'hello': Ctrl-]]\n"));
-	CHECK(strstr(s, "(1 console line was not shown meanwhile"));
+	CHECK(strstr(s, "(1 line from other VMs was not shown meanwhile)"));
 	CHECK(strstr(s, "skiff> "));
 	CHECK_EQ(shell_attached_vm(), SKIFF_VM_NONE);
 }
