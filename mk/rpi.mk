@@ -68,7 +68,7 @@ $(SD)/files/config.txt: boards/$(BOARD)/config.txt
 
 # The VM config's guests and Skiff in one U-Boot legacy multi-file image (Debian's rpi U-Boot has
 # no FIT support, see README), and the script lines that unpack it.
-$(SD)/files/skiff.img $(SD)/boot-modules.cmd: build/dts/$(VMS).dtb $(B)/skiff.bin $(GUEST_ELFS) \
+$(SD)/files/skiff.img $(SD)/boot-modules.cmd &: build/dts/$(VMS).dtb $(B)/skiff.bin $(GUEST_ELFS) \
 		tools/boot-modules.py tools/guest-args.py
 	@mkdir -p $(SD)/files
 	python3 tools/boot-modules.py $< --base $(BOARD_MODULE_BASE) --ram-end $(BOARD_MODULE_END) \
