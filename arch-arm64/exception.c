@@ -92,7 +92,10 @@ static void report_backtrace(const struct exc_frame *f)
 
 	kprintf("backtrace:\n");
 	report_symbol("pc", f->elr);
-	report_symbol("lr", f->x[30]);
+	/* A function that saved a frame record has its return address (x30) in it too: printing
+	 * lr as well would show the caller twice. A leaf without a record shows it only here. */
+	if (!(fp >= lo && fp + 16 <= hi && !(fp & 15) && ((const uint64_t *)fp)[1] == f->x[30]))
+		report_symbol("lr", f->x[30]);
 	for (unsigned depth = 0; depth < 32 && fp >= lo && fp + 16 <= hi && !(fp & 15); depth++) {
 		const uint64_t *rec = (const uint64_t *)fp;
 		if (rec[1])
