@@ -1,6 +1,7 @@
 /** Shared helpers of the host unit tests (see support.h). */
 #include "support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -199,4 +200,22 @@ const char *test_log_tail(size_t n)
 	got = console_log_read(buf, n);
 	buf[got] = '\0';
 	return buf;
+}
+
+const void *test_dtb_file(const char *name, size_t *size)
+{
+	static char bytes[256 * 1024];
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.dtb", UNIT_DTB_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s (built by make test-unit)", path);
+	n = fread(bytes, 1, sizeof(bytes), f);
+	assert_true(n > 0 && n < sizeof(bytes) && feof(f));
+	fclose(f);
+	*size = n;
+	return bytes;
 }

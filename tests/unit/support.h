@@ -51,6 +51,10 @@ int test_teardown(void **state);
 
 #define TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
+/** tests/unit/dts/@name.dts as compiled into build/unit/dts/: its bytes (valid until the next
+ * call) and, in *@size, their count. */
+const void *test_dtb_file(const char *name, size_t *size);
+
 /** The newest @n bytes of console output (panic messages land there), NUL-terminated. */
 const char *test_log_tail(size_t n);
 

@@ -17,23 +17,10 @@ static struct platform plat;
 /* tests/unit/dts/@name.dts as compiled into build/unit/dts/, in a buffer of @extra more bytes. */
 static void *load_dtb(const char *name, size_t extra, size_t *size)
 {
-	char path[512];
-	FILE *f;
-	long n;
-	void *buf;
+	const void *bytes = test_dtb_file(name, size);
+	void *buf = test_buf(*size + extra);
 
-	snprintf(path, sizeof(path), "%s/%s.dtb", UNIT_DTB_DIR, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (built by make test-unit)", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = test_buf((size_t)n + extra);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*size = (size_t)n;
+	memcpy(buf, bytes, *size);
 	return buf;
 }
 

@@ -21,22 +21,11 @@ static const void *fdt;
 /* tests/unit/dts/@name.dts as compiled into build/unit/dts/, in page-aligned host memory. */
 static struct pa_range load_dtb(const char *name)
 {
-	char path[512];
-	FILE *f;
-	long n;
-	void *buf;
+	size_t n;
+	const void *bytes = test_dtb_file(name, &n);
+	void *buf = test_ram(n, PAGE_SIZE);
 
-	snprintf(path, sizeof(path), "%s/%s.dtb", UNIT_DTB_DIR, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (built by make test-unit)", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = test_ram((size_t)n, PAGE_SIZE);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	memcpy(buf, bytes, n);
 	return (struct pa_range){ test_pa(buf), pa_add(test_pa(buf), (uint64_t)n) };
 }
 
