@@ -44,6 +44,11 @@ void arch_irq_enable(void)
 	__asm__ volatile("msr daifclr, #2" ::: "memory");
 }
 
+void arch_irq_poll(void)
+{
+	__asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+}
+
 void arch_wait_for_interrupt(void)
 {
 	/* WFI with IRQs masked still wakes on a pending IRQ; unmask so it is taken (D1.16.2). */

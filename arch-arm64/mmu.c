@@ -74,6 +74,27 @@ pte_t arch_mm_pte_leaf(enum mm_stage stage, unsigned level, paddr_t pa, mm_mode_
 	return (pa_addr(pa) & PTE_ADDR_MASK) | leaf_attrs(stage, mode) | type;
 }
 
+/* Software descriptors live above the valid bit (bit 0 clear makes the entry invalid). */
+pte_t arch_mm_pte_soft(uint64_t value)
+{
+	return value << 1;
+}
+
+uint64_t arch_mm_pte_soft_value(pte_t pte)
+{
+	return pte >> 1;
+}
+
+bool arch_mm_pte_young(pte_t pte)
+{
+	return pte & PTE_AF;
+}
+
+pte_t arch_mm_pte_set_young(pte_t pte, bool young)
+{
+	return young ? pte | PTE_AF : pte & ~PTE_AF;
+}
+
 bool arch_mm_pte_valid(pte_t pte)
 {
 	return pte & PTE_VALID;

@@ -72,15 +72,31 @@ static uint64_t fault_ipa(void)
 	return (read_hpfar_el2() >> 4) << 12 | (read_far_el2() & 0xfff);
 }
 
+/*
+ * Abort ISS (D13.2.37): DFSC/IFSC [5:0] names the fault; translation (0b0001LL), access flag
+ * (0b0010LL) and permission (0b0011LL) faults at any level are guest memory for vmem to resolve.
+ * WnR [6] says write, except when S1PTW [7] is set: a stage-1 table walk only reads.
+ */
+#define ISS_WNR (1U << 6)
+#define ISS_S1PTW (1U << 7)
+#define FSC_MASK 0x3c
+#define FSC_TRANSLATION 0x04
+#define FSC_ACCESS_FLAG 0x08
+#define FSC_PERMISSION 0x0c
+
 static struct vcpu *exit_abort(struct vcpu *v, uint64_t esr)
 {
 	bool data = ((esr >> ESR_EC_SHIFT) & ESR_EC_MASK) == EC_DABT_LOW;
+	bool write = data && (esr & (ISS_WNR | ISS_S1PTW)) == ISS_WNR;
+	uint32_t fsc = esr & FSC_MASK;
 	const char *fmt = !data ? "instruction fetch at IPA 0x%lx, ESR 0x%08x, PC 0x%lx" :
-			  (esr & (1U << 6)) ?
-				  "data abort (write) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx" :
+			  write ? "data abort (write) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx" :
 				  "data abort (read) at IPA 0x%lx, ESR 0x%08x, PC 0x%lx";
+	struct vcpu *next = NULL;
 
-	return park(v, fmt, fault_ipa(), esr);
+	if (fsc == FSC_TRANSLATION || fsc == FSC_ACCESS_FLAG || fsc == FSC_PERMISSION)
+		next = vcpu_stage2_fault(v, fault_ipa(), write);
+	return next ? next : park(v, fmt, fault_ipa(), esr);
 }
 
 static struct vcpu *exit_unknown(struct vcpu *v, uint64_t esr)

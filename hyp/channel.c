@@ -1,12 +1,13 @@
 /**
  * Channel offers and grants (see channel.h and docs/channels.md).
- * Lock order: chan_lock, then a VM's lock, then the frame pool's.
+ * Lock order: chan_lock, then a VM's lock (vmem_pin), then vmem's, then the frame pool's.
  */
 #include <skiff/channel.h>
 #include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/vm.h>
+#include <skiff/vmem.h>
 #include <skiff-abi/hypercall.h>
 
 struct offer {
@@ -109,18 +110,14 @@ static void unbind_port(struct vm *vm, uint32_t port)
 	vm_events_update(vm);
 }
 
-/* Every page of [ipa, ipa + n pages) must be the child's own writable RAM. */
+/* Every page of [ipa, ipa + n pages) must be the child's own RAM. */
 static bool ring_pages_ok(struct vm *child, uint64_t ipa, uint64_t npages)
 {
-	paddr_t pa;
-	mm_mode_t mode;
-
 	if (npages < SKIFF_RING_MIN_PAGES || npages > SKIFF_RING_MAX_PAGES || (npages & 1) ||
 	    !IS_ALIGNED(ipa, PAGE_SIZE) || ipa + npages * PAGE_SIZE < ipa)
 		return false;
 	for (uint64_t i = 0; i < npages; i++)
-		if (!pgtable_lookup(&child->s2, ipa + i * PAGE_SIZE, &pa, &mode) ||
-		    (mode & (MM_R | MM_W | MM_DEVICE)) != (MM_R | MM_W))
+		if (vmem_page_state(child, ipa + i * PAGE_SIZE, NULL) == VMEM_NOT_RAM)
 			return false;
 	return true;
 }
@@ -130,14 +127,30 @@ static uint64_t window_ipa(unsigned id)
 	return CHAN_WINDOW_IPA + (uint64_t)id * CHAN_SLOT_BYTES;
 }
 
-/* Maps the child's ring pages into root's window slot @id (pages may be scattered in PA). */
+/* Unpins the child's pages mapped in the first @n pages of root's window slot @id. */
+static void unpin_window(struct channel *c, unsigned id, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		paddr_t pa;
+		if (pgtable_lookup(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, &pa, NULL))
+			vmem_unpin(pa);
+	}
+}
+
+/*
+ * Maps the child's ring pages into root's window slot @id (pages may be scattered in PA). Each
+ * is pinned first: made the child's own frame and kept out of sharing and reclaim while granted.
+ */
 static bool grant(struct channel *c, unsigned id)
 {
 	for (uint32_t i = 0; i < c->npages; i++) {
 		paddr_t pa;
-		pgtable_lookup(&c->child->s2, c->child_ipa + i * PAGE_SIZE, &pa, NULL);
-		if (!pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, pa, PAGE_SIZE,
-				 MM_R | MM_W)) {
+		bool pinned = vmem_pin(c->child, c->child_ipa + i * PAGE_SIZE, &pa) == VMEM_OK;
+		if (!pinned || !pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, pa,
+					    PAGE_SIZE, MM_R | MM_W)) {
+			if (pinned)
+				vmem_unpin(pa);
+			unpin_window(c, id, i);
 			pgtable_unmap(&c->root->s2, window_ipa(id), (uint64_t)i * PAGE_SIZE);
 			return false;
 		}
@@ -248,6 +261,7 @@ static void revoke_locked(struct channel *c, unsigned id)
 
 	if (!have_scratch)
 		have_scratch = frame_alloc_zeroed(&frames, &scratch);
+	unpin_window(c, id, c->npages);
 	for (uint32_t i = 0; i < c->npages; i++)
 		if (!have_scratch || !pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE,
 						  scratch, PAGE_SIZE, MM_R | MM_W))

@@ -201,6 +201,38 @@ void frame_free(struct frame_pool *fp, paddr_t pa, uint64_t count)
 	arch_irq_restore(flags);
 }
 
+void frame_free_many(struct frame_pool *fp, const paddr_t *pas, size_t n)
+{
+	uint64_t flags = arch_irq_save();
+
+	arch_spin_lock(&fp->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct frame_region *r = region_of(fp, pas[i]);
+		uint64_t idx;
+		CHECK(r && IS_ALIGNED(pa_addr(pas[i]), PAGE_SIZE));
+		idx = (pa_addr(pas[i]) - pa_addr(r->base)) / PAGE_SIZE;
+		CHECK(bit_test(r->bitmap, idx));
+		bits_set(r->bitmap, idx, 1, false);
+	}
+	fp->free += n;
+	arch_spin_unlock(&fp->lock);
+	arch_irq_restore(flags);
+}
+
+uint64_t frame_index(const struct frame_pool *fp, paddr_t pa)
+{
+	uint64_t before = 0;
+
+	for (unsigned i = 0; i < fp->nregions; i++) {
+		const struct frame_region *r = &fp->regions[i];
+		uint64_t off = pa_addr(pa) - pa_addr(r->base);
+		if (pa_addr(pa) >= pa_addr(r->base) && off / PAGE_SIZE < r->nframes)
+			return before + off / PAGE_SIZE;
+		before += r->nframes;
+	}
+	panic("frame_index: 0x%lx is not in the frame pool", pa_addr(pa));
+}
+
 bool frame_is_allocated(struct frame_pool *fp, paddr_t pa)
 {
 	struct frame_region *r = region_of(fp, pa);

@@ -3,42 +3,43 @@
 #include <skiff/mm.h>
 #include <skiff/string.h>
 #include <skiff/vm.h>
+#include <skiff/vmem.h>
 #include <skiff-abi/hypercall.h>
 
-/* Host pointer of the page holding @ipa, if mapped in @vm's stage 2 with all of @need. */
-static void *page_ptr(struct vm *vm, uint64_t ipa, mm_mode_t need)
+static int error_of(enum vmem_result r)
 {
-	paddr_t pa;
-	mm_mode_t mode;
-
-	if (!pgtable_lookup(&vm->s2, ipa, &pa, &mode))
-		return NULL;
-	if ((mode & need) != need || (mode & MM_DEVICE))
-		return NULL;
-	return pa_to_ptr(pa);
+	return r == VMEM_NO_MEMORY ? SKIFF_E_NOMEM : SKIFF_E_FAULT;
 }
 
-/* Every page of [ipa, ipa+len) mapped with @need: checked before anything is copied. */
-static bool range_ok(struct vm *vm, uint64_t ipa, size_t len, mm_mode_t need)
+/*
+ * Every page of [ipa, ipa+len) is the VM's RAM and, for @write, made its own (a private frame):
+ * checked before anything is copied, so a copy is all or nothing.
+ */
+static int range_ok(struct vm *vm, uint64_t ipa, size_t len, bool write)
 {
+	enum vmem_result r;
+
 	if (ipa + len < ipa)
-		return false;
+		return SKIFF_E_FAULT;
 	for (uint64_t a = ALIGN_DOWN(ipa, PAGE_SIZE); a < ipa + len; a += PAGE_SIZE)
-		if (!page_ptr(vm, a, need))
-			return false;
-	return true;
+		if (!vmem_page(vm, a, write, &r))
+			return error_of(r);
+	return 0;
 }
 
 static int copy(struct vm *vm, uint64_t ipa, char *host, size_t len, bool to_guest)
 {
-	/* A copy to the guest is all or nothing: no partial write before a fault. */
-	if (!range_ok(vm, ipa, len, to_guest ? MM_W : MM_R))
-		return SKIFF_E_FAULT;
+	int err = range_ok(vm, ipa, len, to_guest);
+	enum vmem_result r;
+
+	if (err)
+		return err;
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (ipa & (PAGE_SIZE - 1)));
-		char *g = page_ptr(vm, ipa, to_guest ? MM_W : MM_R);
+		char *g = vmem_page(vm, ipa, to_guest, &r);
 		if (!g)
-			return SKIFF_E_FAULT;
+			return error_of(r);
+		g += ipa & (PAGE_SIZE - 1);
 		if (to_guest)
 			memcpy(g, host, chunk);
 		else

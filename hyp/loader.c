@@ -59,8 +59,10 @@ static const char *check_segment(const struct elf64_phdr *ph, size_t size, uint6
 	return NULL;
 }
 
-static const char *load_elf(const uint8_t *img, size_t size, uint8_t *ram, uint64_t ram_ipa,
-			    uint64_t ram_size, uint64_t *entry)
+#define NO_MEMORY "not enough free memory for its image"
+
+static const char *load_elf(const uint8_t *img, size_t size, const struct loader_sink *ram,
+			    uint64_t ram_ipa, uint64_t ram_size, uint64_t *entry)
 {
 	struct elf64_ehdr eh;
 	const char *err;
@@ -80,19 +82,19 @@ static const char *load_elf(const uint8_t *img, size_t size, uint8_t *ram, uint6
 				continue;
 			if (pass == 0 && (err = check_segment(&ph, size, ram_ipa, ram_size)))
 				return err;
-			if (pass == 1) {
-				memcpy(ram + (ph.paddr - ram_ipa), img + ph.offset, ph.filesz);
-				memset(ram + (ph.paddr - ram_ipa) + ph.filesz, 0,
-				       ph.memsz - ph.filesz);
-			}
+			if (pass == 1 && (!ram->write(ram->ctx, ph.paddr - ram_ipa, img + ph.offset,
+						      ph.filesz) ||
+					  !ram->write(ram->ctx, ph.paddr - ram_ipa + ph.filesz,
+						      NULL, ph.memsz - ph.filesz)))
+				return NO_MEMORY;
 		}
 	}
 	*entry = eh.entry;
 	return NULL;
 }
 
-static const char *load_image(const uint8_t *img, size_t size, uint8_t *ram, uint64_t ram_ipa,
-			      uint64_t ram_size, uint64_t *entry)
+static const char *load_image(const uint8_t *img, size_t size, const struct loader_sink *ram,
+			      uint64_t ram_ipa, uint64_t ram_size, uint64_t *entry)
 {
 	uint64_t text_offset, image_size;
 
@@ -104,13 +106,14 @@ static const char *load_image(const uint8_t *img, size_t size, uint8_t *ram, uin
 		return "arm64 Image is larger than its header's image_size";
 	if (!within(text_offset, image_size, ram_size))
 		return "arm64 Image does not fit in the VM's RAM";
-	memcpy(ram + text_offset, img, size);
+	if (!ram->write(ram->ctx, text_offset, img, size))
+		return NO_MEMORY;
 	*entry = ram_ipa + text_offset;
 	return NULL;
 }
 
-const char *loader_load(const void *img, size_t size, void *ram, uint64_t ram_ipa,
-			uint64_t ram_size, uint64_t *entry)
+const char *loader_load(const void *img, size_t size, const struct loader_sink *ram,
+			uint64_t ram_ipa, uint64_t ram_size, uint64_t *entry)
 {
 	const uint8_t *b = img;
 	uint32_t magic;

@@ -17,6 +17,7 @@
 #include <skiff/selftest.h>
 #include <skiff/vcpu_trap.h>
 #include <skiff/vmconfig.h>
+#include <skiff/vmem.h>
 #include <skiff/vmid.h>
 #include <skiff/string.h>
 #include <skiff/timer.h>
@@ -198,6 +199,7 @@ static NORETURN void run_guests(void)
 	arch_virt_cpu_init();
 	hypercall_check_table();
 	vmid_space_init(&vmids, arch_vmid_count());
+	check("guest memory", vmem_init(&frames));
 	if (plat.timer.virt)
 		irq_register(plat.timer.virt, vcpu_vtimer_irq, NULL);
 	if (plat.uart.intid) {

@@ -40,12 +40,14 @@ static bool table_alloc(struct pgtable *pt, paddr_t *out)
 	return true;
 }
 
+/* Empty: nothing mapped and no software descriptor (a swapped page's slot, say) either. */
 static bool table_empty(paddr_t table)
 {
 	const pte_t *t = table_of(table);
+	pte_t absent = arch_mm_pte_absent();
 
 	for (unsigned i = 0; i < MM_ENTRIES; i++)
-		if (arch_mm_pte_valid(t[i]))
+		if (t[i] != absent)
 			return false;
 	return true;
 }
@@ -197,8 +199,9 @@ static bool unmap_level(struct pgtable *pt, paddr_t table, unsigned level, uint6
 		uint64_t sz = level_size(level);
 		uint64_t chunk = MIN(size, sz - (in & (sz - 1)));
 
-		if (!arch_mm_pte_valid(*slot)) {
-			/* nothing mapped here */
+		if (!arch_mm_pte_valid(*slot) && (level < MM_LEVELS - 1 || chunk == sz)) {
+			if (*slot != arch_mm_pte_absent()) /* a software descriptor goes too */
+				arch_mm_pte_write(slot, arch_mm_pte_absent());
 		} else if (chunk == sz) {
 			replace_and_free(pt, slot, arch_mm_pte_absent(), in, level);
 		} else {
@@ -260,4 +263,48 @@ void pgtable_for_each_table(const struct pgtable *pt, void (*fn)(paddr_t table, 
 			    void *ctx)
 {
 	walk_tables(pt->root, pt->root_level, fn, ctx);
+}
+
+pte_t *pgtable_leaf_slot(struct pgtable *pt, uint64_t in, bool alloc)
+{
+	paddr_t table = pt->root;
+
+	check_range(pt, ALIGN_DOWN(in, PAGE_SIZE), PAGE_SIZE);
+	for (unsigned level = pt->root_level; level < MM_LEVELS - 1; level++) {
+		pte_t *slot = &table_of(table)[index_at(in, level)];
+		if (!arch_mm_pte_is_table(*slot, level) &&
+		    (!alloc || !ensure_table(pt, slot, level, in)))
+			return NULL;
+		table = arch_mm_pte_addr(*slot);
+	}
+	return &table_of(table)[index_at(in, MM_LEVELS - 1)];
+}
+
+void pgtable_set_leaf(struct pgtable *pt, pte_t *slot, uint64_t in, pte_t pte)
+{
+	replace(pt, slot, pte, ALIGN_DOWN(in, PAGE_SIZE), MM_LEVELS - 1);
+}
+
+static void leaves_level(struct pgtable *pt, paddr_t table, unsigned level, uint64_t in,
+			 uint64_t size, pgtable_leaf_fn fn, void *ctx)
+{
+	while (size) {
+		pte_t *slot = &table_of(table)[index_at(in, level)];
+		uint64_t sz = level_size(level);
+		uint64_t chunk = MIN(size, sz - (in & (sz - 1)));
+
+		if (level == MM_LEVELS - 1)
+			fn(slot, in, ctx);
+		else if (arch_mm_pte_is_table(*slot, level))
+			leaves_level(pt, arch_mm_pte_addr(*slot), level + 1, in, chunk, fn, ctx);
+		in += chunk;
+		size -= chunk;
+	}
+}
+
+void pgtable_for_each_leaf(struct pgtable *pt, uint64_t in, uint64_t size, pgtable_leaf_fn fn,
+			   void *ctx)
+{
+	check_range(pt, in, size);
+	leaves_level(pt, pt->root, pt->root_level, in, size, fn, ctx);
 }

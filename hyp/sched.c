@@ -361,7 +361,10 @@ static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
 		rq->current = NULL;
 		arm(rq, next_event(rq, now));
 		unlock_rq(rq, *flags);
-		arch_wait_for_interrupt();
+		if (sched_idle_work())
+			arch_irq_poll(); /* a wake-up may be waiting */
+		else
+			arch_wait_for_interrupt();
 		*flags = lock_rq(rq);
 	}
 }

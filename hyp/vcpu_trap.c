@@ -5,6 +5,7 @@
 #include <skiff/sched.h>
 #include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
+#include <skiff/vmem.h>
 #include <skiff/vmid.h>
 #include <skiff-abi/hypercall.h>
 
@@ -61,6 +62,34 @@ struct vcpu *vcpu_fault(struct vcpu *v, const char *why)
 {
 	vm_park(v->vm, "%s", why);
 	return vcpu_exit(v);
+}
+
+/* How long a vCPU waits before it tries again for a frame when none was free. */
+#define MEM_RETRY_US 1000
+
+struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write)
+{
+	struct vm *vm = v->vm;
+
+	switch (vmem_fault(vm, ipa, write)) {
+	case VMEM_OK:
+		if (__builtin_expect(vm->mem_waiting, 0)) {
+			vm->mem_waiting = false;
+			kprintf("vm %u '%s' has memory again and runs on\n", vm->id, vm->cfg.name);
+		}
+		return vcpu_exit(v);
+	case VMEM_NO_MEMORY:
+		if (!vm->mem_waiting) {
+			vm->mem_waiting = true;
+			kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx; it runs "
+				"on when memory is freed\n",
+				vm->id, vm->cfg.name, ipa);
+		}
+		sched_block(v, arch_counter_now() + arch_counter_freq() * MEM_RETRY_US / 1000000);
+		return vcpu_exit(v);
+	default:
+		return NULL;
+	}
 }
 
 struct vcpu *vcpu_interrupted(struct vcpu *v)

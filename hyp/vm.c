@@ -15,6 +15,7 @@
 #include <skiff/sched.h>
 #include <skiff/string.h>
 #include <skiff/vm.h>
+#include <skiff/vmem.h>
 #include <skiff/vmid.h>
 #include <skiff-abi/hypercall.h>
 
@@ -25,6 +26,7 @@ static unsigned
 static struct spinlock vms_lock; /* protects vms[], nvms, next_slot; taken before any vm.lock */
 
 struct vmid_space vmids;
+static uint64_t vm_serials;
 
 #define VM_PAGES ((sizeof(struct vm) + PAGE_SIZE - 1) / PAGE_SIZE)
 
@@ -54,64 +56,65 @@ static const char *check_config(const struct vm_config *c)
 	return NULL;
 }
 
-static bool alloc_ram(struct vm *vm)
-{
-	uint64_t frames_n = vm->cfg.ram_size / PAGE_SIZE;
-	uint64_t align = IS_ALIGNED(vm->cfg.ram_size, MiB(2)) ? 512 : 1;
-
-	if (!frame_alloc(&frames, frames_n, align, &vm->ram_pa))
-		return false;
-	vm->have_ram = true;
-	/* A VM must never see what a previous owner of these frames left. */
-	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
-	vm->ram_ipa = ipa_init(VM_RAM_IPA);
-	return true;
-}
-
 static void free_vm_memory(struct vm *vm)
 {
 	/* Flags, not "address != 0": on a Raspberry Pi, RAM starts at physical address 0. */
-	if (vm->have_s2)
+	if (vm->have_s2) {
+		vmem_reset(vm);
 		pgtable_destroy(&vm->s2);
-	if (vm->have_ram)
-		frame_free(&frames, vm->ram_pa, vm->cfg.ram_size / PAGE_SIZE);
+	}
 	frame_free(&frames, pa_from_ptr(vm), VM_PAGES);
+}
+
+static bool ram_write(void *ctx, uint64_t off, const void *src, size_t n)
+{
+	struct vm *vm = ctx;
+
+	return vmem_write(vm, ipa_addr(vm->ram_ipa) + off, src, n) == VMEM_OK;
 }
 
 /* The start-info block in the last page of RAM (include/skiff-abi/hypercall.h). */
 static uint64_t write_start_info(struct vm *vm, unsigned vcpu)
 {
-	uint64_t off = vm->cfg.ram_size - PAGE_SIZE;
-	struct skiff_start_info *si = (void *)((char *)pa_to_ptr(vm->ram_pa) + off);
+	uint64_t ipa = ipa_addr(vm->ram_ipa) + vm->cfg.ram_size - PAGE_SIZE;
+	struct skiff_start_info si;
 
-	memset(si, 0, sizeof(*si));
-	si->magic = SKIFF_START_MAGIC;
-	si->abi_major = SKIFF_ABI_MAJOR;
-	si->abi_minor = SKIFF_ABI_MINOR;
-	si->vm_id = vm->id;
-	si->vcpu_id = vcpu;
-	si->ram_base = ipa_addr(vm->ram_ipa);
-	si->ram_size = vm->cfg.ram_size;
-	snprintf(si->name, sizeof(si->name), "%s", vm->cfg.name);
-	snprintf(si->args, sizeof(si->args), "%s", vm->cfg.args);
-	return ipa_addr(vm->ram_ipa) + off;
+	memset(&si, 0, sizeof(si));
+	si.magic = SKIFF_START_MAGIC;
+	si.abi_major = SKIFF_ABI_MAJOR;
+	si.abi_minor = SKIFF_ABI_MINOR;
+	si.vm_id = vm->id;
+	si.vcpu_id = vcpu;
+	si.ram_base = ipa_addr(vm->ram_ipa);
+	si.ram_size = vm->cfg.ram_size;
+	snprintf(si.name, sizeof(si.name), "%s", vm->cfg.name);
+	snprintf(si.args, sizeof(si.args), "%s", vm->cfg.args);
+	return vmem_write(vm, ipa, &si, sizeof(si)) == VMEM_OK ? ipa : 0;
 }
 
-static const char *build_memory(struct vm *vm)
+/* Image and start-info page, into untouched RAM (what they do not write stays without frames). */
+static const char *load_image(struct vm *vm)
 {
+	struct loader_sink sink = { .write = ram_write, .ctx = vm };
 	const char *err;
 
-	if (!alloc_ram(vm))
-		return "not enough free memory for its RAM";
-	vm->have_s2 = pgtable_init(&vm->s2, MM_STAGE2, 0, &frames);
-	if (!vm->have_s2 || !pgtable_map(&vm->s2, ipa_addr(vm->ram_ipa), vm->ram_pa,
-					 vm->cfg.ram_size, MM_R | MM_W | MM_X))
-		return "not enough free memory for its stage-2 tables";
 	/* The image may use all RAM but the start-info page. */
-	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image),
-			  pa_to_ptr(vm->ram_pa), ipa_addr(vm->ram_ipa),
-			  vm->cfg.ram_size - PAGE_SIZE, &vm->entry);
+	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image), &sink,
+			  ipa_addr(vm->ram_ipa), vm->cfg.ram_size - PAGE_SIZE, &vm->entry);
+	if (!err && !write_start_info(vm, 0)) /* its page now has a frame: rewrites cannot fail */
+		err = "not enough free memory for its start-info page";
 	return err;
+}
+
+/* RAM is promised, not allocated: only the stage-2 root and the image's pages take frames. */
+static const char *build_memory(struct vm *vm)
+{
+	vm->ram_ipa = ipa_init(VM_RAM_IPA);
+	vm->have_s2 = pgtable_init(&vm->s2, MM_STAGE2, 0, &frames);
+	if (!vm->have_s2)
+		return "not enough free memory for its stage-2 tables";
+	vmem_vm_init(vm);
+	return load_image(vm);
 }
 
 static void start_vcpus(struct vm *vm)
@@ -150,6 +153,7 @@ static struct vm *new_vm_record(const struct vm_config *cfg)
 	vm = pa_to_ptr(pa);
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = *cfg;
+	vm->serial = __atomic_add_fetch(&vm_serials, 1, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
 		vm->ev_peer[i] = SKIFF_VM_NONE;
 	return vm;
@@ -270,11 +274,14 @@ void vm_reboot(struct vm *vm)
 
 	stop_vcpus(vm);
 	chan_vm_gone(vm);
-	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
-	err = loader_load(pa_to_ptr(vm->cfg.image.begin), pa_range_size(vm->cfg.image),
-			  pa_to_ptr(vm->ram_pa), ipa_addr(vm->ram_ipa),
-			  vm->cfg.ram_size - PAGE_SIZE, &vm->entry);
-	CHECK(!err); /* it loaded the first time and the module is unchanged */
+	vmem_reset(vm);
+	err = load_image(vm);
+	if (err) { /* it loaded the first time: only memory can be short now */
+		vm->state = VM_PARKED;
+		kprintf("vm %u '%s' cannot reboot: %s\n", vm->id, vm->cfg.name, err);
+		tell_root(vm);
+		return;
+	}
 	vm->ev_pending = 0;
 	vm->ev_mask = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)

@@ -76,6 +76,13 @@ void arch_irq_enable(void)
 	fake.irqs_masked = false;
 }
 
+void arch_irq_poll(void)
+{
+	fake.irq_polls++;
+	if (fake.wfi_hook)
+		fake.wfi_hook();
+}
+
 void arch_wait_for_interrupt(void)
 {
 	fake.wfis++;
@@ -183,6 +190,16 @@ void arch_spin_unlock(struct spinlock *l)
 		fake_violation("spinlock %p released but not held", (void *)l);
 	l->owner++;
 	fake.locks_held--;
+}
+
+void arch_page_zero(void *page)
+{
+	memset(page, 0, PAGE_SIZE);
+}
+
+void arch_page_copy(void *dst, const void *src)
+{
+	memcpy(dst, src, PAGE_SIZE);
 }
 
 void arch_dcache_invalidate(vaddr_t va, size_t len)

@@ -28,6 +28,7 @@ struct fake_state {
 	unsigned boot_el;
 	bool irqs_masked;
 	unsigned wfis;
+	unsigned irq_polls;
 	/* Called by arch_wait_for_interrupt, if set: lets time pass or raises what would wake the
 	 * CPU, so an idle loop (sched_next with nothing runnable) ends in a test. */
 	void (*wfi_hook)(void);
@@ -130,7 +131,10 @@ void fake_irqchip_raise(uint32_t intid);
 #define FAKE_PTE_FRAME_MASK ((1ULL << 44) - 1)
 #define FAKE_PTE_MODE_SHIFT 4 /* mm_mode_t bits, inverted */
 #define FAKE_PTE_MODE_MASK 0xfULL
-#define FAKE_PTE_ABSENT 0x5ULL /* not zero, and not valid */
+#define FAKE_PTE_ABSENT 0x5ULL     /* not zero, and not valid */
+#define FAKE_PTE_SOFT (1ULL << 60) /* invalid, carrying a software value */
+#define FAKE_PTE_SOFT_SHIFT 6
+#define FAKE_PTE_OLD (1ULL << 57) /* access flag, inverted: set = old */
 
 struct vcpu;
 

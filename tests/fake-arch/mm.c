@@ -73,10 +73,42 @@ pte_t arch_mm_pte_leaf(enum mm_stage stage, unsigned level, paddr_t pa, mm_mode_
 	       ((~(pte_t)mode & FAKE_PTE_MODE_MASK) << FAKE_PTE_MODE_SHIFT) | encode_addr(pa);
 }
 
+pte_t arch_mm_pte_soft(uint64_t value)
+{
+	if (value >> MM_SOFT_BITS)
+		fake_violation("software descriptor value 0x%lx wider than MM_SOFT_BITS", value);
+	return value ? FAKE_PTE_SOFT | value << FAKE_PTE_SOFT_SHIFT : FAKE_PTE_ABSENT;
+}
+
+uint64_t arch_mm_pte_soft_value(pte_t pte)
+{
+	if (arch_mm_pte_valid(pte))
+		fake_violation("software value of a valid descriptor 0x%lx", pte);
+	return pte == FAKE_PTE_ABSENT ? 0 : (pte & ~FAKE_PTE_SOFT) >> FAKE_PTE_SOFT_SHIFT;
+}
+
+static void check_leaf(pte_t pte)
+{
+	if (!(pte & FAKE_PTE_VALID) || (pte & FAKE_PTE_TABLE))
+		fake_violation("access flag of 0x%lx, which is not a leaf", pte);
+}
+
+bool arch_mm_pte_young(pte_t pte)
+{
+	check_leaf(pte);
+	return !(pte & FAKE_PTE_OLD);
+}
+
+pte_t arch_mm_pte_set_young(pte_t pte, bool young)
+{
+	check_leaf(pte);
+	return young ? pte & ~FAKE_PTE_OLD : pte | FAKE_PTE_OLD;
+}
+
 bool arch_mm_pte_valid(pte_t pte)
 {
 	/* Anything else invalid was not written through the seam (zeroed memory, say). */
-	if (!(pte & FAKE_PTE_VALID) && pte != FAKE_PTE_ABSENT)
+	if (!(pte & FAKE_PTE_VALID) && pte != FAKE_PTE_ABSENT && !(pte & FAKE_PTE_SOFT))
 		fake_violation("invalid descriptor 0x%lx not made by arch_mm_pte_absent()", pte);
 	return pte & FAKE_PTE_VALID;
 }
@@ -125,7 +157,10 @@ void arch_mm_pte_write(pte_t *slot, pte_t pte)
 	fake_mm.writes++;
 	log_event((struct fake_mm_event){
 		.kind = FAKE_EV_WRITE, .slot = slot, .old = old, .new = pte });
-	if (was_valid && valid && old != pte)
+	/* An old leaf made young is the one valid-to-valid change allowed (no TLB holds it). */
+	bool made_young = was_valid && valid && !(pte & FAKE_PTE_TABLE) && (old & FAKE_PTE_OLD) &&
+			  pte == (old & ~FAKE_PTE_OLD);
+	if (was_valid && valid && old != pte && !made_young)
 		fake_violation("break-before-make: valid 0x%lx replaced by valid 0x%lx at %p", old,
 			       pte, (void *)slot);
 	if (!was_valid && valid && slot == fake_mm.pending_slot)

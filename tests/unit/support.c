@@ -14,6 +14,7 @@
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/uart.h>
+#include <skiff/vmem.h>
 #include <skiff/vmid.h>
 
 extern struct vmid_space vmids; /* vm.c */
@@ -111,6 +112,7 @@ void test_guest_machine(uint64_t nframes)
 	memset(&cpus[0], 0, sizeof(cpus[0]));
 	arch_set_this_cpu(&cpus[0]);
 	assert_null(frame_pool_init(&frames, &range, 1, NULL, 0));
+	assert_null(vmem_init(&frames));
 	vmid_space_init(&vmids, arch_vmid_count());
 }
 

@@ -69,10 +69,29 @@ static uint64_t missing_vm(void)
 	return 0;
 }
 
-/* Guest memory at @ipa of @vm, as the hypervisor sees it. */
+/* Guest memory at @ipa of @vm, as the hypervisor sees it (within that page), made private. */
 static char *gmem(struct vm *vm, uint64_t ipa)
 {
-	return (char *)pa_to_ptr(vm->ram_pa) + (ipa - VM_RAM_IPA);
+	enum vmem_result r;
+	char *page = vmem_page(vm, ipa, true, &r);
+
+	assert_non_null(page);
+	return page + (ipa & (PAGE_SIZE - 1));
+}
+
+/* Writes @n bytes to guest RAM (they may cross pages, which need not be adjacent frames). */
+static void gwrite(struct vm *vm, uint64_t ipa, const void *src, size_t n)
+{
+	assert_int_equal(vmem_write(vm, ipa, src, n), VMEM_OK);
+}
+
+static void gfill(struct vm *vm, uint64_t ipa, int c, size_t n)
+{
+	char buf[SKIFF_CONSOLE_MAX];
+
+	assert_true(n <= sizeof(buf));
+	memset(buf, c, n);
+	gwrite(vm, ipa, buf, n);
 }
 
 static uint64_t reg(unsigned n)
@@ -159,16 +178,16 @@ static void test_console_write(void **state)
 	static const char text[] = "hello from alpha\n";
 
 	(void)state;
-	memcpy(gmem(alpha, VM_RAM_IPA + 0x2000), text, strlen(text));
+	gwrite(alpha, VM_RAM_IPA + 0x2000, text, strlen(text));
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x2000, strlen(text), 0),
 			 strlen(text));
 	assert_output_contains("[alpha] hello from alpha\n");
 	/* A line in pieces comes out whole; a range may cross a page boundary. */
-	memcpy(gmem(alpha, VM_RAM_IPA + 0x2ffc), "one two\n", 8);
+	gwrite(alpha, VM_RAM_IPA + 0x2ffc, "one two\n", 8);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x2ffc, 4, 0), 4);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x3000, 4, 0), 4);
 	assert_output_contains("[alpha] one two\n");
-	memset(gmem(alpha, VM_RAM_IPA + 0x4000), 'z', SKIFF_CONSOLE_MAX);
+	gfill(alpha, VM_RAM_IPA + 0x4000, 'z', SKIFF_CONSOLE_MAX);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x4000, SKIFF_CONSOLE_MAX, 0),
 			 SKIFF_CONSOLE_MAX);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, 0, 0, 0), 0); /* nothing: fine */
@@ -187,8 +206,8 @@ static void assert_console_rejects(uint64_t ipa, uint64_t len, int64_t want)
 static void test_console_write_bad_arguments(void **state)
 {
 	(void)state;
-	memcpy(gmem(alpha, RAM_END - 16), "MARK MARK MARK\n", 15);
-	memcpy(gmem(alpha, VM_RAM_IPA), "MARK MARK MARK\n", 15);
+	gwrite(alpha, RAM_END - 16, "MARK MARK MARK\n", 15);
+	gwrite(alpha, VM_RAM_IPA, "MARK MARK MARK\n", 15);
 	assert_console_rejects(VM_RAM_IPA, SKIFF_CONSOLE_MAX + 1, SKIFF_E_INVAL);
 	assert_console_rejects(VM_RAM_IPA, ~0ULL, SKIFF_E_INVAL);
 	assert_console_rejects(0x1000, 16, SKIFF_E_FAULT);             /* not mapped */
@@ -207,8 +226,8 @@ static void test_console_write_bad_arguments(void **state)
 static void test_console_write_reads_own_ram(void **state)
 {
 	(void)state;
-	memcpy(gmem(alpha, VM_RAM_IPA + 0x800), "mine\n", 5);
-	memcpy(gmem(beta, VM_RAM_IPA + 0x800), "MARK\n", 5);
+	gwrite(alpha, VM_RAM_IPA + 0x800, "mine\n", 5);
+	gwrite(beta, VM_RAM_IPA + 0x800, "MARK\n", 5);
 	assert_int_equal(hvc(SKIFF_HVC_CONSOLE_WRITE, VM_RAM_IPA + 0x800, 5, 0), 5);
 	assert_output_contains("[alpha] mine\n");
 	assert_null(strstr(test_output_tail(1024), "MARK"));
@@ -406,7 +425,7 @@ static void test_reboot_restarts_from_the_image(void **state)
 	struct skiff_start_info *si = (void *)gmem(alpha, RAM_END - PAGE_SIZE);
 
 	(void)state;
-	memset(gmem(alpha, VM_RAM_IPA + 0x2000), 'x', 0x100); /* the guest's own mess */
+	gfill(alpha, VM_RAM_IPA + 0x2000, 'x', 0x100); /* the guest's own mess */
 	vm_event_raise(alpha, 9);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_MASK, 1ULL << 5, 0, 0), 1ULL << 5);
 	call(SKIFF_HVC_REBOOT, 0, 0, 0); /* registers reset: not hvc() */

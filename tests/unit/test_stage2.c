@@ -1,12 +1,11 @@
 /**
  * Stage 2 as guests get it: hyp/pgtable.c with MM_STAGE2 over a 39-bit IPA space (as arm64's
- * VTCR_EL2.T0SZ = 25 gives), the tables vm_create builds for a VM's RAM at IPA 0x40000000, and
- * hyp/guest_mem.c's checks of hypercall buffers against those tables (rights, devices, holes).
+ * VTCR_EL2.T0SZ = 25 gives) and the tables vm_create builds for a VM's RAM at IPA 0x40000000.
+ * Guest RAM's page states and hypercall buffer copies are tested in test_vmem.c.
  */
 #include "support.h"
 
 #include <skiff/cpu.h>
-#include <skiff/guest_mem.h>
 #include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
@@ -17,7 +16,7 @@
 #define IPA_LIMIT (1ULL << 39)
 
 static struct frame_pool fp;
-static struct vm vm; /* for guest_mem: only its stage 2 is used */
+static struct vm vm; /* only its stage 2 is used */
 
 static int setup(void **state)
 {
@@ -101,12 +100,16 @@ static void test_unmapping_a_page_invalidates_by_vmid(void **state)
 	assert_int_equal(fake_mm.last_tlbi_addr, VM_RAM_IPA + 5 * PAGE_SIZE);
 }
 
-/* vm_create's stage 2 maps the VM's RAM, all of it and nothing else. */
-static void check_vm_stage2(uint64_t ram_size, int leaf_level)
+/*
+ * vm_create's stage 2 maps only the VM's RAM, page by page and on demand: the image's pages and
+ * the start-info page have frames (copies of the image), every other page is untouched.
+ */
+static void check_vm_stage2(uint64_t ram_size)
 {
 	struct vm_config cfg = { .name = "s2", .ram_size = ram_size, .vcpus = 1, .weight = 256 };
 	const char *err = NULL;
 	struct vm *v;
+	paddr_t pa;
 
 	cfg.image = test_arm64_image(0x100, 0);
 	v = vm_create(&cfg, &err);
@@ -115,9 +118,17 @@ static void check_vm_stage2(uint64_t ram_size, int leaf_level)
 	assert_int_equal(v->s2.stage, MM_STAGE2);
 	assert_int_equal(v->s2.root_level, 1);
 	assert_int_equal(ipa_addr(v->ram_ipa), VM_RAM_IPA);
-	assert_int_equal(test_leaf_level(&v->s2, VM_RAM_IPA), leaf_level);
-	for (uint64_t off = 0; off < ram_size; off += PAGE_SIZE)
-		assert_maps(&v->s2, VM_RAM_IPA + off, pa_addr(v->ram_pa) + off, RWX);
+	assert_int_equal(test_leaf_level(&v->s2, VM_RAM_IPA), 3);
+	assert_int_equal(vmem_page_state(v, VM_RAM_IPA, &pa), VMEM_PRIVATE);
+	assert_memory_equal(pa_to_ptr(pa), pa_to_ptr(cfg.image.begin), 0x100);
+	assert_maps(&v->s2, VM_RAM_IPA, pa_addr(pa), RWX);
+	assert_int_equal(vmem_page_state(v, VM_RAM_IPA + ram_size - PAGE_SIZE, NULL), VMEM_PRIVATE);
+	for (uint64_t off = PAGE_SIZE; off < ram_size - PAGE_SIZE; off += PAGE_SIZE) {
+		assert_int_equal(vmem_page_state(v, VM_RAM_IPA + off, NULL), VMEM_UNTOUCHED);
+		assert_unmapped(&v->s2, VM_RAM_IPA + off);
+	}
+	assert_int_equal(v->mem.resident, 2);
+	assert_int_equal(vmem_page_state(v, VM_RAM_IPA + ram_size, NULL), VMEM_NOT_RAM);
 	assert_unmapped(&v->s2, VM_RAM_IPA - PAGE_SIZE);
 	assert_unmapped(&v->s2, VM_RAM_IPA + ram_size);
 	assert_unmapped(&v->s2, 0);
@@ -131,76 +142,8 @@ static void test_vm_create_maps_exactly_its_ram(void **state)
 {
 	(void)state;
 	test_guest_machine(2048);
-	check_vm_stage2(KiB(64), 3); /* pages */
-	check_vm_stage2(MiB(2), 2);  /* 2 MiB aligned and sized: one block */
-}
-
-static char page[4][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-
-/* IPA 0x40000000: page[0] RW, page[1] read-only, page[2] a device, then a hole, page[3] RW. */
-static void map_pages(void)
-{
-	assert_true(pgtable_map(&vm.s2, VM_RAM_IPA, test_pa(page[0]), PAGE_SIZE, MM_R | MM_W));
-	assert_true(pgtable_map(&vm.s2, VM_RAM_IPA + PAGE_SIZE, test_pa(page[1]), PAGE_SIZE, MM_R));
-	assert_true(pgtable_map(&vm.s2, VM_RAM_IPA + 2 * PAGE_SIZE, test_pa(page[2]), PAGE_SIZE,
-				MM_R | MM_W | MM_DEVICE));
-	assert_true(pgtable_map(&vm.s2, VM_RAM_IPA + 4 * PAGE_SIZE, test_pa(page[3]), PAGE_SIZE,
-				MM_R | MM_W));
-	memset(page, 0, sizeof(page));
-}
-
-static int copy_from(uint64_t ipa, void *dst, size_t len)
-{
-	return guest_copy_from(&vm, dst, ipa_init(ipa), len);
-}
-
-static int copy_to(uint64_t ipa, const void *src, size_t len)
-{
-	return guest_copy_to(&vm, ipa_init(ipa), src, len);
-}
-
-static void test_guest_copies_follow_stage2(void **state)
-{
-	char buf[2 * PAGE_SIZE];
-
-	(void)state;
-	map_pages();
-	memcpy(page[0] + PAGE_SIZE - 3, "abc", 3);
-	memcpy(page[1], "def", 3);
-	assert_int_equal(copy_from(VM_RAM_IPA + PAGE_SIZE - 3, buf, 6), 0); /* across pages */
-	assert_memory_equal(buf, "abcdef", 6);
-	assert_int_equal(copy_to(VM_RAM_IPA + 8, "xyz", 3), 0);
-	assert_memory_equal(page[0] + 8, "xyz", 3);
-	assert_int_equal(copy_to(VM_RAM_IPA + 4 * PAGE_SIZE + 16, "q", 1), 0);
-	assert_int_equal(page[3][16], 'q');
-	assert_int_equal(copy_from(0x1000, buf, 0), 0); /* nothing to copy: nothing checked */
-}
-
-static void test_guest_copies_refuse_what_is_not_allowed(void **state)
-{
-	char buf[2 * PAGE_SIZE];
-
-	(void)state;
-	map_pages();
-	memset(buf, 'w', sizeof(buf));
-	/* Read-only: may be read, not written. */
-	assert_int_equal(copy_from(VM_RAM_IPA + PAGE_SIZE, buf, 8), 0);
-	assert_int_equal(copy_to(VM_RAM_IPA + PAGE_SIZE, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(page[1][0], 0);
-	assert_int_equal(copy_to(VM_RAM_IPA + PAGE_SIZE - 4, buf, 8), SKIFF_E_FAULT);
-	/* A device page, even read-write: neither. */
-	assert_int_equal(copy_from(VM_RAM_IPA + 2 * PAGE_SIZE, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(copy_to(VM_RAM_IPA + 2 * PAGE_SIZE, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(page[2][0], 0);
-	/* A hole in the middle of a range, and ranges outside the guest or wrapping. */
-	assert_int_equal(copy_from(VM_RAM_IPA + 3 * PAGE_SIZE, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(copy_from(VM_RAM_IPA + 4 * PAGE_SIZE - 4, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(copy_from(VM_RAM_IPA + 5 * PAGE_SIZE - 4, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(copy_from(VM_RAM_IPA - 4, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(copy_from(0xfffffffffffffff0, buf, 32), SKIFF_E_FAULT);
-	assert_int_equal(copy_from(IPA_LIMIT + VM_RAM_IPA, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(copy_to(IPA_LIMIT + VM_RAM_IPA, buf, 8), SKIFF_E_FAULT);
-	assert_int_equal(page[0][0], 0); /* the alias of page 0 was not written */
+	check_vm_stage2(KiB(64));
+	check_vm_stage2(MiB(2)); /* 2 MiB aligned and sized: still pages, each its own state */
 }
 
 int main(void)
@@ -209,8 +152,6 @@ int main(void)
 		T(test_ram_at_1_gib_in_39_bits),
 		T(test_unmapping_a_page_invalidates_by_vmid),
 		T(test_vm_create_maps_exactly_its_ram),
-		T(test_guest_copies_follow_stage2),
-		T(test_guest_copies_refuse_what_is_not_allowed),
 	};
 
 	return cmocka_run_group_tests_name("stage2", tests, NULL, NULL);

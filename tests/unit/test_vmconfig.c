@@ -230,7 +230,68 @@ static void test_create_rejects_bad_images_and_frees_everything(void **state)
 	       "not an ELF executable nor an arm64 Image (bad magic)");
 	/* 8 KiB of RAM leave 4 KiB for the image: the start-info page is RAM's last. */
 	REJECT(ram_size, KiB(8), "arm64 Image does not fit in the VM's RAM");
-	REJECT(ram_size, MiB(4), "not enough free memory for its RAM"); /* more than the pool */
+}
+
+/* Memory is promised, not reserved: only the image, the start-info page and tables take frames. */
+static void test_create_overcommits(void **state)
+{
+	struct vm_config c = good_config();
+	uint64_t free_before = frames.free;
+	const char *err = NULL;
+	struct vm *vm;
+
+	(void)state;
+	c.ram_size = GiB(4); /* far more than the pool */
+	vm = vm_create(&c, &err);
+	if (!vm)
+		fail_msg("vm_create: %s", err);
+	assert_true(vm->mem.resident >= 2 && vm->mem.resident <= 8);
+	assert_true(free_before - frames.free < 16);
+	vm_destroy(vm);
+	assert_int_equal(frames.free, free_before);
+}
+
+/*
+ * With too few frames left, creation fails at whichever step runs out (record, stage-2 root,
+ * the image's tables and pages, the start-info page) and gives back all it took.
+ */
+static void test_create_without_memory_frees_everything(void **state)
+{
+	static const char *const whys[] = { "too many VMs or no memory for the VM record",
+					    "not enough free memory for its stage-2 tables",
+					    "not enough free memory for its image",
+					    "not enough free memory for its start-info page" };
+	bool seen[ARRAY_SIZE(whys)] = { false };
+	paddr_t grabbed[4096], pa;
+	size_t n = 0;
+
+	(void)state;
+	while (n < ARRAY_SIZE(grabbed) && frame_alloc(&frames, 1, 1, &pa))
+		grabbed[n++] = pa;
+	assert_int_equal(frames.free, 0);
+	for (;;) {
+		uint64_t free_before = frames.free;
+		struct vm_config cfg = good_config();
+		const char *err = NULL;
+		struct vm *vm = vm_create(&cfg, &err);
+		size_t k = 0;
+		if (vm) {
+			vm_destroy(vm);
+			break;
+		}
+		while (k < ARRAY_SIZE(whys) && strcmp(err, whys[k]))
+			k++;
+		if (k == ARRAY_SIZE(whys))
+			fail_msg("unexpected error \"%s\"", err);
+		seen[k] = true;
+		assert_int_equal(frames.free, free_before);
+		frame_free(&frames, grabbed[--n], 1); /* one more frame, try again */
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(whys); k++)
+		if (!seen[k])
+			fail_msg("never saw \"%s\"", whys[k]);
+	while (n)
+		frame_free(&frames, grabbed[--n], 1);
 }
 
 static void test_create_good_config(void **state)
@@ -253,7 +314,8 @@ static void test_create_good_config(void **state)
 	assert_int_equal(vm->vcpus[0].state, VCPU_RUNNABLE); /* secondaries wait for CPU_ON */
 	assert_int_equal(vm->vcpus[1].state, VCPU_OFF);
 	assert_int_equal(cpus[0].rq.nvcpus, 4);
-	assert_true(frames.free < free_before - KiB(64) / PAGE_SIZE);
+	assert_true(frames.free < free_before); /* the image's pages and tables, not the RAM */
+	assert_true(vm->mem.resident >= 2);
 }
 
 static void test_start_all(void **state)
@@ -324,6 +386,8 @@ int main(void)
 		T(test_create_checks_the_config),
 		T(test_create_rejects_bad_images_and_frees_everything),
 		T(test_create_good_config),
+		T(test_create_overcommits),
+		T(test_create_without_memory_frees_everything),
 		T(test_start_all),
 		T(test_start_all_without_a_good_config),
 	};

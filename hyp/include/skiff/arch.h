@@ -28,6 +28,8 @@ unsigned arch_boot_el(void);
 uint64_t arch_irq_save(void);
 void arch_irq_restore(uint64_t flags);
 void arch_irq_enable(void);
+/** Takes any interrupt pending now (a moment with interrupts unmasked), then masks them again. */
+void arch_irq_poll(void);
 /** Sleeps until an interrupt is pending (WFI). Returns after the interrupt is taken. */
 void arch_wait_for_interrupt(void);
 /** Stops this CPU for good (interrupts masked, WFI loop). */
@@ -88,6 +90,13 @@ struct spinlock {
 
 void arch_spin_lock(struct spinlock *l);
 void arch_spin_unlock(struct spinlock *l);
+
+/* ---- Whole pages (guest memory: demand-zero, copy-on-write, sharing) ---- */
+
+/** Zeroes the 4 KiB page at @page (DC ZVA on arm64). */
+void arch_page_zero(void *page);
+/** Copies the 4 KiB page @src to @dst (neither overlapping). */
+void arch_page_copy(void *dst, const void *src);
 
 /* ---- Caches ---- */
 

@@ -40,6 +40,25 @@ bool arch_mm_pte_is_table(pte_t pte, unsigned level);
 paddr_t arch_mm_pte_addr(pte_t pte);
 mm_mode_t arch_mm_pte_mode(enum mm_stage stage, pte_t pte);
 
+/*
+ * Software descriptors: an invalid entry whose other bits the hardware ignores (D8.3.1) carries a
+ * value of up to MM_SOFT_BITS bits for the table's owner (hyp/vmem.c keeps a guest page's state
+ * there: ballooned, swapped to slot N, ...). Value 0 is arch_mm_pte_absent().
+ */
+#define MM_SOFT_BITS 48
+pte_t arch_mm_pte_soft(uint64_t value);
+/** The value of a software descriptor (@pte must not be valid). */
+uint64_t arch_mm_pte_soft_value(pte_t pte);
+
+/*
+ * The access flag of a valid leaf (D8.4.3): a leaf made "old" faults on its next access (an
+ * access-flag fault, ESR DFSC 0b0010xx) and the fault handler makes it young again. Leaves are
+ * made young by arch_mm_pte_leaf. Setting the flag on an old leaf needs no break-before-make:
+ * an entry that faults is never held in a TLB.
+ */
+bool arch_mm_pte_young(pte_t pte);
+pte_t arch_mm_pte_set_young(pte_t pte, bool young);
+
 /** Stores one descriptor so the table walker sees it (a plain store plus barrier on arm64). */
 void arch_mm_pte_write(pte_t *slot, pte_t pte);
 /** Invalidates TLB entries for one input address (break-before-make step 2). */

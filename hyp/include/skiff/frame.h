@@ -45,6 +45,15 @@ bool frame_alloc_zeroed(struct frame_pool *fp, paddr_t *out);
 /** Returns @count frames at @pa. Freeing a frame that is not allocated is a hypervisor bug. */
 void frame_free(struct frame_pool *fp, paddr_t pa, uint64_t count);
 
+/** Returns the @n single frames at @pas[0..n) under one lock (a batch of guest pages). */
+void frame_free_many(struct frame_pool *fp, const paddr_t *pas, size_t n);
+
+/**
+ * The index of the frame at @pa among all of @fp's frames, 0 .. fp->total-1, for per-frame
+ * side tables (hyp/vmem.c). @pa must lie in one of @fp's regions.
+ */
+uint64_t frame_index(const struct frame_pool *fp, paddr_t pa);
+
 /** True if the frame at @pa is managed by @fp and allocated. */
 bool frame_is_allocated(struct frame_pool *fp, paddr_t pa);
 

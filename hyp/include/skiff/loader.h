@@ -6,11 +6,21 @@
 #include <skiff/types.h>
 
 /**
- * Copies the image in [img, img+size) into guest RAM, which the hypervisor sees at @ram and the
- * guest at IPA @ram_ipa, @ram_size bytes of which the image may use. On success returns NULL and
- * the entry IPA in *@entry; else a sentence saying what is wrong with the image.
+ * Where the image goes: write(ctx, off, src, n) stores @n bytes of @src (zeros if @src is NULL)
+ * at byte @off of guest RAM, already checked to lie inside it; false if memory ran out.
  */
-const char *loader_load(const void *img, size_t size, void *ram, uint64_t ram_ipa,
-			uint64_t ram_size, uint64_t *entry);
+struct loader_sink {
+	bool (*write)(void *ctx, uint64_t off, const void *src, size_t n);
+	void *ctx;
+};
+
+/**
+ * Copies the image in [img, img+size) into guest RAM through @ram; the guest sees RAM at IPA
+ * @ram_ipa, @ram_size bytes of which the image may use. Everything is checked before anything is
+ * written. On success returns NULL and the entry IPA in *@entry; else a sentence saying what is
+ * wrong with the image (or that memory ran out while writing it).
+ */
+const char *loader_load(const void *img, size_t size, const struct loader_sink *ram,
+			uint64_t ram_ipa, uint64_t ram_size, uint64_t *entry);
 
 #endif

@@ -41,4 +41,22 @@ void pgtable_for_each_table(const struct pgtable *pt, void (*fn)(paddr_t table, 
 /** Translates @in; false if unmapped. */
 bool pgtable_lookup(const struct pgtable *pt, uint64_t in, paddr_t *pa, mm_mode_t *mode);
 
+/*
+ * Page-level access for tables whose owner keeps per-page state in level-3 entries (guest RAM in
+ * stage 2, hyp/vmem.c). That memory is mapped page by page, never by blocks.
+ */
+
+/**
+ * The level-3 entry for @in. Missing tables are allocated when @alloc (a block in the way is
+ * split); NULL if a table is missing and !@alloc, or no frame was free.
+ */
+pte_t *pgtable_leaf_slot(struct pgtable *pt, uint64_t in, bool alloc);
+/** Stores @pte in the level-3 @slot for @in, breaking a valid entry first (D8.14.1). */
+void pgtable_set_leaf(struct pgtable *pt, pte_t *slot, uint64_t in, pte_t pte);
+
+typedef void (*pgtable_leaf_fn)(pte_t *slot, uint64_t in, void *ctx);
+/** Calls @fn for every level-3 entry of [in, in+size) whose table exists, in address order. */
+void pgtable_for_each_leaf(struct pgtable *pt, uint64_t in, uint64_t size, pgtable_leaf_fn fn,
+			   void *ctx);
+
 #endif

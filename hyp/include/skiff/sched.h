@@ -56,6 +56,11 @@ void sched_yield(struct vcpu *v);
 struct vcpu *sched_next(struct vcpu *prev);
 /** Timer interrupt: deadlines, slice end, cap period. */
 void sched_timer_irq(void);
+/**
+ * Background work a CPU does instead of sleeping when nothing is runnable (the sharing scanner,
+ * hyp/vmem_scan.c); true if it did some and has more. Runs with no lock held.
+ */
+bool sched_idle_work(void);
 /** Number of runnable-or-running vCPUs on this CPU. */
 unsigned sched_runnable(void);
 

@@ -17,6 +17,12 @@ struct vcpu *vcpu_hypercall(struct vcpu *v);
 struct vcpu *vcpu_wait(struct vcpu *v, bool wfe, uint64_t deadline);
 /** A guest fault the hypervisor does not emulate: park the VM with @why and run something else. */
 struct vcpu *vcpu_fault(struct vcpu *v, const char *why);
+/**
+ * A stage-2 fault at @ipa (@write: a data write). Guest RAM is made accessible and the access
+ * re-runs (the vCPU may wait for memory first). NULL if @ipa is not the VM's memory: the caller
+ * parks the VM, saying what it did.
+ */
+struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write);
 /** A physical interrupt arrived while @v ran (already handled). */
 struct vcpu *vcpu_interrupted(struct vcpu *v);
 /** The loaded guest's own virtual timer fired (the arch has masked it). */

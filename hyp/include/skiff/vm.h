@@ -14,6 +14,7 @@
 #include <skiff/arch.h>
 #include <skiff/pgtable.h>
 #include <skiff/types.h>
+#include <skiff/vmem.h>
 #include <skiff-abi/hypercall.h>
 
 #define VM_MAX 320
@@ -65,8 +66,10 @@ struct vm {
 	uint64_t vmid_gen;
 	struct pgtable s2;
 	ipaddr_t ram_ipa;
-	paddr_t ram_pa;         /* RAM is one contiguous run of frames for now */
-	bool have_ram, have_s2; /* what free_vm_memory must give back */
+	struct vmem_counts mem; /* RAM pages by state (vmem.c), under lock */
+	uint64_t serial;        /* unique among every VM ever created (ids are reused) */
+	bool have_s2;           /* what free_vm_memory must give back */
+	bool mem_waiting;       /* a vCPU waits for a free frame (vcpu_stage2_fault) */
 	uint64_t entry;         /* guest entry point (IPA) */
 	int exit_code;
 	/* Events: bit n = port n. Bound senders: ev_peer[n] may raise port n. */

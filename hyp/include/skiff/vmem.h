@@ -1,0 +1,111 @@
+/**
+ * Guest RAM with overcommit (docs/memory.md, "Guest RAM"). A VM's RAM is promised, not reserved:
+ * each 4 KiB page is in one of the states below, recorded in its own stage-2 level-3 entry (a
+ * valid leaf, or a software descriptor, arch_mm.h), and moves between them on guest faults, the
+ * sharing scanner, ballooning and reclaim:
+ *
+ *   untouched --read--> zero (the shared zero frame, read-only) --write--> private
+ *   untouched --write--> private (a fresh zeroed frame)
+ *   private --scanner finds identical content--> shared (read-only, refcounted) --write--> private
+ *   private/shared/zero/untouched --balloon release--> ballooned --touch--> zero / private
+ *
+ * Frames in use by guests carry a small record each (refcount for shared frames, pin count for
+ * pages granted to channels) in a side table indexed by frame_index().
+ *
+ * Lock order: chan_lock, then vm.lock, then vmem's lock (shared-frame table), then frame_pool.lock.
+ * The stage-2 entries of a VM's RAM change only under its vm.lock.
+ */
+#ifndef SKIFF_VMEM_H
+#define SKIFF_VMEM_H
+
+#include <skiff/addr.h>
+#include <skiff/frame.h>
+#include <skiff/types.h>
+
+struct vm;
+
+/** What a page of guest RAM is (vmem_page_state; the unit tests and `info` read it). */
+enum vmem_state {
+	VMEM_UNTOUCHED, /* never touched since boot or reboot: reads as zeros, no frame */
+	VMEM_ZERO,      /* mapped read-only to the one zero frame */
+	VMEM_PRIVATE,   /* the VM's own frame, writable */
+	VMEM_SHARED,    /* a refcounted read-only frame with identical content elsewhere */
+	VMEM_BALLOONED, /* given back by the guest's balloon driver: no frame, reads as zeros */
+	VMEM_NOT_RAM,   /* outside the VM's RAM */
+};
+
+/** Per-VM page counts (in struct vm, kept under vm.lock). Untouched = promised - the rest. */
+struct vmem_counts {
+	uint64_t resident;  /* private frames */
+	uint64_t shared;    /* pages mapped to a shared frame or the zero frame */
+	uint64_t ballooned; /* pages the guest gave back */
+};
+
+/** Host-wide figures (vmem_host_stats). */
+struct vmem_host {
+	uint64_t frames_total, frames_free;
+	uint64_t shared_frames; /* frames in the shared table, each backing one or more pages */
+	uint64_t shared_pages;  /* guest pages mapped to them */
+	uint64_t zero_pages;    /* guest pages mapped to the zero frame */
+	uint64_t merges;        /* pages the scanner has merged since boot */
+	uint64_t scanned;       /* pages the scanner has looked at since boot */
+};
+
+/** What a fault or a hypervisor access needs from the caller. */
+enum vmem_result {
+	VMEM_OK,          /* resolved: re-run the access */
+	VMEM_BAD_ADDRESS, /* not the VM's RAM: a guest error */
+	VMEM_NO_MEMORY,   /* no frame free: the access must wait for memory */
+};
+
+/** Boot: the zero frame and the per-frame side table over @fp's frames. NULL or why not. */
+const char *vmem_init(struct frame_pool *fp);
+
+/** A new VM's RAM: every page untouched (its stage 2 exists already). */
+void vmem_vm_init(struct vm *vm);
+/** Every page of @vm's RAM back to untouched, frames freed (reboot, destroy). No page pinned. */
+void vmem_reset(struct vm *vm);
+
+/** A stage-2 fault by @vm at @ipa (a write if @write): makes the page accessible. */
+enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write);
+
+/**
+ * The host address of the page holding @ipa for the hypervisor to read (or write, with @write:
+ * then the page is made private first). NULL with *@r saying why. A read of an untouched or
+ * ballooned page returns the zero frame and changes nothing.
+ */
+void *vmem_page(struct vm *vm, uint64_t ipa, bool write, enum vmem_result *r);
+
+/**
+ * Writes @n bytes of @src (zeros when @src is NULL) at @ipa in @vm's RAM, touching only pages
+ * that need it (zeros into an untouched page change nothing). For the image loader.
+ */
+enum vmem_result vmem_write(struct vm *vm, uint64_t ipa, const void *src, size_t n);
+
+/**
+ * Balloon: the guest gives back @npages from @ipa. Their frames are freed at once and the pages
+ * read as zeros if touched again. Returns pages released, or SKIFF_E_* (bad range; a page of
+ * the range is granted to a channel).
+ */
+int64_t vmem_release(struct vm *vm, uint64_t ipa, uint64_t npages);
+
+/**
+ * Makes the page at @ipa private and keeps it so (no sharing or reclaim) until vmem_unpin:
+ * pages granted to another VM (channel rings). Its frame in *@pa.
+ */
+enum vmem_result vmem_pin(struct vm *vm, uint64_t ipa, paddr_t *pa);
+void vmem_unpin(paddr_t pa);
+
+/** The state of the page at @ipa (and its frame in *@pa when it has one). */
+enum vmem_state vmem_page_state(struct vm *vm, uint64_t ipa, paddr_t *pa);
+
+/**
+ * The sharing scanner: looks at up to @budget pages (round-robin over every VM's RAM), merging
+ * zero pages into the zero frame and identical pages into one shared frame. Returns true while a
+ * full pass has not yet found nothing to do (more work may be worth it).
+ */
+bool vmem_scan(unsigned budget);
+
+void vmem_host_stats(struct vmem_host *h);
+
+#endif

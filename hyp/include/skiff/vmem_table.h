@@ -1,0 +1,48 @@
+/**
+ * Inside guest memory (hyp/vmem.c, hyp/vmem_scan.c only): the per-frame records and the table of
+ * shared frames, chained by content hash. Locking as in vmem.h: vmem.lock guards refs, hash,
+ * next and the buckets; a frame's pins change under the lock of the VM whose page it is.
+ */
+#ifndef SKIFF_VMEM_TABLE_H
+#define SKIFF_VMEM_TABLE_H
+
+#include <skiff/arch.h>
+#include <skiff/frame.h>
+#include <skiff/vmem.h>
+
+struct vm;
+
+struct frame_meta {
+	uint32_t refs; /* shared frame: guest pages mapped to it; 0 for any other frame */
+	uint32_t pins; /* granted to another VM: never shared or reclaimed while > 0 */
+	uint32_t hash; /* content hash while shared */
+	uint32_t next; /* next shared frame in the same bucket, as frame index + 1; 0 ends */
+};
+
+struct vmem_global {
+	struct spinlock lock;
+	struct frame_pool *fp;
+	paddr_t zero;            /* the zero frame, mapped read-only wherever a page reads zeros */
+	struct frame_meta *meta; /* one per frame of fp, by frame_index() */
+	uint32_t *bucket;        /* nbuckets heads, frame index + 1 (0: empty) */
+	uint32_t nbuckets;       /* a power of two */
+	struct vmem_host st;     /* counters (frames_* filled in by vmem_host_stats) */
+	uint64_t private_gen;    /* private frames handed out since boot (the scanner rests
+				    while it stands still) */
+};
+
+extern struct vmem_global vmem;
+
+struct frame_meta *vmem_meta(paddr_t pa);
+/** Under vmem.lock: @pa becomes a shared frame with content hash @hash (refs set by caller). */
+void vmem_table_insert(paddr_t pa, uint32_t hash);
+/** Under vmem.lock: the shared frames whose hash falls in @hash's bucket. */
+struct frame_meta *vmem_table_first(uint32_t hash);
+struct frame_meta *vmem_table_next(const struct frame_meta *m);
+/** The frame a record describes. */
+paddr_t vmem_table_frame(const struct frame_meta *m);
+
+uint64_t vmem_lock_vm(struct vm *vm);
+void vmem_unlock_vm(struct vm *vm, uint64_t flags);
+
+#endif

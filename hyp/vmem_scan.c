@@ -1,0 +1,243 @@
+/**
+ * The sharing scanner (vmem.h): walks every VM's RAM round-robin and merges private pages whose
+ * content another page already has. A page full of zeros goes to the zero frame. Otherwise its
+ * content hash is looked up in the table of shared frames; failing that, in a table of candidates
+ * (pages seen earlier in this pass, by hash): two private pages with equal content become one
+ * shared frame. Every merge compares the pages in full, so a hash collision costs time only.
+ * Merged pages are read-only: the first write takes a private copy again (vmem.c, unshare).
+ *
+ * It runs when the CPU would otherwise idle (sched_idle_work) and stops once a whole pass over
+ * every VM found nothing, until some VM takes a new private frame.
+ */
+#include <skiff/mm.h>
+#include <skiff/pgtable.h>
+#include <skiff/sched.h>
+#include <skiff/vm.h>
+#include <skiff/vmem.h>
+#include <skiff/vmem_table.h>
+
+#define CANDIDATES 1024 /* direct-mapped by hash; a newer page takes an older one's place */
+#define HASH_STRIDE 8   /* words between the sampled words of a page's hash */
+#define IDLE_BUDGET 32  /* pages per call from the idle loop */
+#define WORDS (PAGE_SIZE / sizeof(uint64_t))
+
+struct candidate {
+	uint64_t serial; /* the VM's (0: empty slot) */
+	uint64_t ipa;
+	uint32_t vm_id;
+	uint32_t hash;
+};
+
+static struct {
+	unsigned vm_id;
+	uint64_t serial;
+	uint64_t off;        /* next page of that VM's RAM */
+	uint64_t pass_gen;   /* vmem.private_gen when the pass began */
+	uint64_t pass_found; /* merges in this pass */
+	bool resting;        /* the last pass found nothing: wait for new private pages */
+	struct candidate cand[CANDIDATES];
+} scan;
+
+static bool page_is_zero(const uint64_t *p)
+{
+	for (size_t i = 0; i < WORDS; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static bool pages_equal(const uint64_t *a, const uint64_t *b)
+{
+	for (size_t i = 0; i < WORDS; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* FNV-1a over a sample of the page's words: cheap, and a full compare follows any match. */
+static uint32_t page_hash(const uint64_t *p)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < WORDS; i += HASH_STRIDE)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Under @vm's lock: the page at @ipa now maps @to read-only; its private frame @pa is freed. */
+static void remap_shared(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa, paddr_t to)
+{
+	pgtable_set_leaf(&vm->s2, slot, ipa,
+			 arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, to, MM_R | MM_X));
+	frame_free(vmem.fp, pa, 1);
+	vm->mem.resident--;
+	vm->mem.shared++;
+	vmem.st.merges++;
+	scan.pass_found++;
+}
+
+/* The private, unpinned frame of the page at @ipa, if it is one. */
+static bool private_frame(struct vm *vm, uint64_t ipa, pte_t **slot, paddr_t *pa)
+{
+	*slot = pgtable_leaf_slot(&vm->s2, ipa, false);
+	if (!*slot || !arch_mm_pte_valid(**slot))
+		return false;
+	*pa = arch_mm_pte_addr(**slot);
+	return pa_addr(*pa) != pa_addr(vmem.zero) && (arch_mm_pte_mode(MM_STAGE2, **slot) & MM_W) &&
+	       !vmem_meta(*pa)->pins;
+}
+
+/* A shared frame with the content of @page, its reference taken; false if none. */
+static bool take_shared(const uint64_t *page, uint32_t hash, paddr_t *to)
+{
+	uint64_t flags = arch_irq_save();
+	bool found = false;
+
+	arch_spin_lock(&vmem.lock);
+	for (struct frame_meta *m = vmem_table_first(hash); m && !found; m = vmem_table_next(m)) {
+		if (m->hash != hash || !pages_equal(pa_to_ptr(vmem_table_frame(m)), page))
+			continue;
+		m->refs++;
+		vmem.st.shared_pages++;
+		*to = vmem_table_frame(m);
+		found = true;
+	}
+	arch_spin_unlock(&vmem.lock);
+	arch_irq_restore(flags);
+	return found;
+}
+
+/*
+ * Under @vm's lock: the candidate @c (a page of @other, possibly @vm itself) has @page's content?
+ * Then its frame becomes a shared frame mapped by both. Single CPU: @other's lock is taken inside
+ * @vm's; with SMP this needs the pair in address order (issue 6).
+ */
+static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint64_t *page,
+			    uint32_t hash, paddr_t *to)
+{
+	struct vm *other = vm_get(c->vm_id);
+	uint64_t flags = 0;
+	pte_t *slot;
+	bool ok;
+
+	if (!other || other->serial != c->serial)
+		return false;
+	if (other != vm)
+		flags = vmem_lock_vm(other);
+	ok = private_frame(other, c->ipa, &slot, to) && pages_equal(pa_to_ptr(*to), page);
+	if (ok) {
+		uint64_t tf = arch_irq_save();
+		arch_spin_lock(&vmem.lock);
+		vmem_meta(*to)->refs = 2;
+		vmem_table_insert(*to, hash);
+		vmem.st.shared_pages += 2;
+		arch_spin_unlock(&vmem.lock);
+		arch_irq_restore(tf);
+		pgtable_set_leaf(&other->s2, slot, c->ipa,
+				 arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, *to, MM_R | MM_X));
+		other->mem.resident--;
+		other->mem.shared++;
+	}
+	if (other != vm)
+		vmem_unlock_vm(other, flags);
+	return ok;
+}
+
+/* Under @vm's lock: one page looked at. */
+static void scan_page(struct vm *vm, uint64_t ipa)
+{
+	pte_t *slot;
+	paddr_t pa, to;
+	const uint64_t *page;
+	uint32_t hash;
+	struct candidate *c;
+
+	vmem.st.scanned++;
+	if (!private_frame(vm, ipa, &slot, &pa))
+		return;
+	page = pa_to_ptr(pa);
+	if (page_is_zero(page)) {
+		remap_shared(vm, slot, ipa, pa, vmem.zero);
+		vmem.st.zero_pages++;
+		return;
+	}
+	hash = page_hash(page);
+	if (take_shared(page, hash, &to)) {
+		remap_shared(vm, slot, ipa, pa, to);
+		return;
+	}
+	c = &scan.cand[hash % CANDIDATES];
+	if (c->serial && c->hash == hash && !(c->serial == vm->serial && c->ipa == ipa) &&
+	    merge_candidate(vm, c, page, hash, &to)) {
+		/* merge_candidate may have changed this VM's table (same VM): look again */
+		slot = pgtable_leaf_slot(&vm->s2, ipa, false);
+		remap_shared(vm, slot, ipa, pa, to);
+		c->serial = 0;
+		return;
+	}
+	*c = (struct candidate){ vm->serial, ipa, vm->id, hash };
+}
+
+/* Moves the cursor to the next VM with RAM; true when that wrapped around (a pass ended). */
+static bool next_vm(void)
+{
+	for (unsigned i = 1; i <= VM_MAX; i++) {
+		unsigned id = (scan.vm_id + i) % VM_MAX;
+		struct vm *vm = vm_get(id);
+		if (!vm || !vm->have_s2)
+			continue;
+		bool wrapped = id <= scan.vm_id;
+		scan.vm_id = id;
+		scan.serial = vm->serial;
+		scan.off = 0;
+		return wrapped;
+	}
+	scan.serial = 0;
+	return true;
+}
+
+static void end_pass(void)
+{
+	scan.resting = !scan.pass_found && vmem.private_gen == scan.pass_gen;
+	scan.pass_gen = vmem.private_gen;
+	scan.pass_found = 0;
+	for (unsigned i = 0; i < CANDIDATES; i++)
+		scan.cand[i].serial = 0;
+}
+
+bool vmem_scan(unsigned budget)
+{
+	if (scan.resting && vmem.private_gen == scan.pass_gen)
+		return false;
+	scan.resting = false;
+	while (budget) {
+		struct vm *vm = vm_get(scan.vm_id);
+		uint64_t flags;
+
+		if (!vm || vm->serial != scan.serial || scan.off >= vm->cfg.ram_size) {
+			if (next_vm()) {
+				end_pass();
+				if (scan.resting || !scan.serial)
+					return false;
+			}
+			continue;
+		}
+		flags = vmem_lock_vm(vm);
+		for (; budget && scan.off < vm->cfg.ram_size; budget--, scan.off += PAGE_SIZE) {
+			uint64_t ipa = ipa_addr(vm->ram_ipa) + scan.off;
+			if (!pgtable_leaf_slot(&vm->s2, ipa,
+					       false)) { /* no table: 2 MiB untouched */
+				scan.off = ALIGN_DOWN(scan.off, MiB(2)) + MiB(2) - PAGE_SIZE;
+				continue;
+			}
+			scan_page(vm, ipa);
+		}
+		vmem_unlock_vm(vm, flags);
+	}
+	return true;
+}
+
+bool sched_idle_work(void)
+{
+	return vmem_scan(IDLE_BUDGET);
+}
