@@ -94,6 +94,13 @@ static void fill_status(const struct vm *vm, struct skiff_vm_status *st)
 		.ram_bytes = vm->cfg.ram_size,
 		.cpu_us = timer_ticks_to_us(ticks),
 	};
+	struct skiff_mem_info mi;
+
+	hypercall_mem_counts(vm, &mi);
+	st->resident_bytes = mi.resident;
+	st->shared_bytes = mi.shared;
+	st->ballooned_bytes = mi.ballooned;
+	st->swapped_bytes = mi.swapped;
 	snprintf(st->name, sizeof(st->name), "%s", vm->cfg.name);
 }
 

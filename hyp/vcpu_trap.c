@@ -64,8 +64,38 @@ struct vcpu *vcpu_fault(struct vcpu *v, const char *why)
 	return vcpu_exit(v);
 }
 
-/* How long a vCPU waits before it tries again for a frame when none was free. */
+/*
+ * With no frame free a vCPU waits, trying again every MEM_RETRY_US while reclaim (the sharing
+ * scanner on the idle CPU, ...) frees some. Short waits are normal under overcommit; one that
+ * lasts MEM_REPORT_MS is reported, and so is its end.
+ */
 #define MEM_RETRY_US 1000
+#define MEM_REPORT_MS 100
+
+static void mem_wait(struct vm *vm, uint64_t ipa)
+{
+	uint64_t now = arch_counter_now();
+
+	if (!vm->mem_waiting) {
+		vm->mem_waiting = true;
+		vm->mem_wait_start = now;
+	} else if (!vm->mem_wait_told &&
+		   now - vm->mem_wait_start > arch_counter_freq() * MEM_REPORT_MS / 1000) {
+		vm->mem_wait_told = true;
+		kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx for %u ms; it "
+			"runs on when memory is freed\n",
+			vm->id, vm->cfg.name, ipa, MEM_REPORT_MS);
+	}
+}
+
+static void mem_wait_over(struct vm *vm)
+{
+	if (vm->mem_wait_told)
+		kprintf("vm %u '%s' has memory again after %lu ms and runs on\n", vm->id,
+			vm->cfg.name,
+			(arch_counter_now() - vm->mem_wait_start) * 1000 / arch_counter_freq());
+	vm->mem_waiting = vm->mem_wait_told = false;
+}
 
 struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write)
 {
@@ -73,18 +103,11 @@ struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write)
 
 	switch (vmem_fault(vm, ipa, write)) {
 	case VMEM_OK:
-		if (__builtin_expect(vm->mem_waiting, 0)) {
-			vm->mem_waiting = false;
-			kprintf("vm %u '%s' has memory again and runs on\n", vm->id, vm->cfg.name);
-		}
+		if (__builtin_expect(vm->mem_waiting, 0))
+			mem_wait_over(vm);
 		return vcpu_exit(v);
 	case VMEM_NO_MEMORY:
-		if (!vm->mem_waiting) {
-			vm->mem_waiting = true;
-			kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx; it runs "
-				"on when memory is freed\n",
-				vm->id, vm->cfg.name, ipa);
-		}
+		mem_wait(vm, ipa);
 		sched_block(v, arch_counter_now() + arch_counter_freq() * MEM_RETRY_US / 1000000);
 		return vcpu_exit(v);
 	default:

@@ -275,6 +275,7 @@ void vm_reboot(struct vm *vm)
 	stop_vcpus(vm);
 	chan_vm_gone(vm);
 	vmem_reset(vm);
+	vm->mem_waiting = vm->mem_wait_told = false;
 	err = load_image(vm);
 	if (err) { /* it loaded the first time: only memory can be short now */
 		vm->state = VM_PARKED;

@@ -10,18 +10,28 @@
 
 MANY_VMS := 256
 MANY_VMS_DTB := build/dts/test-many-vms.dtb
+# Overcommit (tests/qemu/test_overcommit.py): 16 memstress VMs promised 128 MiB each (2 GiB) on a
+# 256 MiB machine, each writing 16 MiB that sharing can fold (repeat=64, one seed for all).
+OVERCOMMIT_DTB := build/dts/test-overcommit.dtb
 BAD_VMS_DTB := build/dts/test-bad-vms.dtb
 BAD_IMAGES := $(patsubst %,build/bad-vms/%.elf,not-an-elf x86-64 truncated header-only)
 BAD_IMAGE_CUT_FROM := build/guests/hello.elf
 
-guests: $(MANY_VMS_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
-QEMU_TEST_DEPS += $(MANY_VMS_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
+guests: $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
+QEMU_TEST_DEPS += $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
 
 build/dts/test-many-vms.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 	@mkdir -p $(@D)
 	python3 tools/many-vms.py --count $(MANY_VMS) --image roll-call --memory-kib 256 \
 		--args "sleep-ms=200" -o $@
 $(MANY_VMS_DTB): build/dts/test-many-vms.dts
+	dtc -I dts -O dtb -o $@ $<
+
+build/dts/test-overcommit.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
+	@mkdir -p $(@D)
+	python3 tools/many-vms.py --count 16 --image memstress --memory-kib 131072 \
+		--args "pages=4096 repeat=64 seed=7 sleep-ms=2000 rounds=2" -o $@
+$(OVERCOMMIT_DTB): build/dts/test-overcommit.dts
 	dtc -I dts -O dtb -o $@ $<
 
 $(BAD_VMS_DTB): tests/bad-vms/bad-vms.dts | $(SETUP)

@@ -13,7 +13,7 @@
 #define SKIFF_ABI_HYPERCALL_H
 
 #define SKIFF_ABI_MAJOR 1
-#define SKIFF_ABI_MINOR 0
+#define SKIFF_ABI_MINOR 1
 
 /* SMCCC function-ID fields (DEN0028 section 2.5). */
 #define SMCCC_FAST_CALL (1U << 31)
@@ -112,7 +112,20 @@
  */
 #define SKIFF_HVC_EVENT_SEND_WAIT SKIFF_FN(0x16)
 
-#define SKIFF_HVC_COUNT 0x17
+/* ---- Memory (docs/memory.md "Guest RAM") ---- */
+/**
+ * Balloon: gives back x2 pages of the caller's RAM from IPA x1 (page aligned). Their frames are
+ * freed at once; touched again, the pages read zeros. Pages granted to a channel are kept.
+ * x0 = pages released.
+ */
+#define SKIFF_HVC_MEM_RELEASE SKIFF_FN(0x17)
+/**
+ * x1 = VM id (SKIFF_VM_NONE: the caller; only root may name another VM), x2 = IPA of a struct
+ * skiff_mem_info to fill. The host_* fields are filled for root only (zeros otherwise). x0 = 0.
+ */
+#define SKIFF_HVC_MEM_INFO SKIFF_FN(0x18)
+
+#define SKIFF_HVC_COUNT 0x19
 
 #define SKIFF_VMCTL_PAUSE 1
 #define SKIFF_VMCTL_UNPAUSE 2
@@ -132,6 +145,27 @@ struct skiff_vm_status {
 	unsigned long long ram_bytes;
 	unsigned long long cpu_us; /* CPU time used, all vCPUs */
 	char name[32];
+	unsigned long long resident_bytes; /* memory as SKIFF_HVC_MEM_INFO counts it */
+	unsigned long long shared_bytes;
+	unsigned long long ballooned_bytes;
+	unsigned long long swapped_bytes;
+};
+
+/** A VM's memory and the machine's, in bytes (SKIFF_HVC_MEM_INFO). */
+struct skiff_mem_info {
+	unsigned long long promised;  /* the VM's configured RAM */
+	unsigned long long resident;  /* its own frames */
+	unsigned long long shared;    /* pages on shared frames or the zero frame */
+	unsigned long long ballooned; /* given back by its balloon driver */
+	unsigned long long swapped;   /* on the swap disk */
+	unsigned long long untouched; /* never touched: promised minus all the above */
+	unsigned long long host_total, host_free;
+	unsigned long long host_shared_frames; /* frames backing shared pages (bytes) */
+	unsigned long long host_shared_pages;  /* guest pages mapped to them (bytes) */
+	unsigned long long host_zero_pages;    /* guest pages mapped to the zero frame (bytes) */
+	unsigned long long host_swap_total, host_swap_used;
+	unsigned int waiting; /* 1: a vCPU of the VM waits for a free frame */
+	unsigned int reserved;
 };
 
 #define SKIFF_VM_STATE_RUNNING 1

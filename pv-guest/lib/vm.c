@@ -52,6 +52,16 @@ unsigned long pv_arg_ulong(const char *key, unsigned long dflt)
 	return pv_args_ulong(args, key, dflt);
 }
 
+long pv_mem_release(void *addr, unsigned long npages)
+{
+	return pv_call(SKIFF_HVC_MEM_RELEASE, (unsigned long)addr, npages);
+}
+
+long pv_mem_info(struct skiff_mem_info *out)
+{
+	return pv_call(SKIFF_HVC_MEM_INFO, SKIFF_VM_NONE, (unsigned long)out);
+}
+
 long pv_vm_info(struct pv_vm_info *out)
 {
 	struct pv_hvc_res r = pv_hvc(SKIFF_HVC_VM_INFO, 0, 0, 0);

@@ -28,11 +28,13 @@ def config_dtb(name):
     return path
 
 
-def guest_args(config, allow_missing=False):
+def guest_args(config, allow_missing=False, base=None):
     """The -device guest-loader arguments for a config and its images (tools/guest-args.py)."""
     cmd = [sys.executable, "tools/guest-args.py", str(config_dtb(config).relative_to(ROOT))]
     if allow_missing:
         cmd.append("--allow-missing")
+    if base is not None:
+        cmd += ["--base", hex(base)]
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
     return out.stdout.strip()
 
@@ -50,15 +52,21 @@ def bad_vm_modules():
     return [(path.relative_to(ROOT), name) for path, name in zip(paths, BAD_IMAGES)]
 
 
-def qemu_command(config, icount=False, gic=3, allow_missing=False, extra_modules=()):
+def qemu_command(config, icount=False, gic=3, allow_missing=False, extra_modules=(), ram_mib=None,
+                 extra=""):
     """QEMU booting Skiff with `config` and its images; `extra_modules` ([(path, bootargs)])
-    are loaded too, 1 MiB apart from EXTRA_MODULES_BASE (each must be smaller)."""
+    are loaded too, 1 MiB apart from EXTRA_MODULES_BASE (each must be smaller). `ram_mib`: a
+    machine with that much RAM instead of 1 GiB (the modules go in its last quarter)."""
     machine = virt_machine(gic=gic) + " -smp 1" + (f" {ICOUNT}" if icount else "")
-    extra = " ".join(f"-device guest-loader,addr={EXTRA_MODULES_BASE + (i << 20):#x},"
+    base = None
+    if ram_mib is not None:
+        machine = machine.replace("-m 1G", f"-m {ram_mib}M")
+        base = 0x40000000 + (ram_mib * 3 // 4 << 20)
+    modules = " ".join(f"-device guest-loader,addr={EXTRA_MODULES_BASE + (i << 20):#x},"
                      f"kernel={path},bootargs={bootargs}"
                      for i, (path, bootargs) in enumerate(extra_modules))
     return (f"{QEMU} {machine} -nographic -no-reboot -kernel {BUILD / 'skiff.bin'} "
-            f"{guest_args(config, allow_missing)} {extra}")
+            f"{guest_args(config, allow_missing, base)} {modules} {extra}")
 
 
 class Console:

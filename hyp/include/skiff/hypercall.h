@@ -1,6 +1,6 @@
 /**
  * Hypercall handlers outside hypercall.c (channels and the root partition's management calls,
- * hypercall_mgmt.c). Each reads its arguments from the vCPU's saved registers and writes x0.
+ * hypercall_mgmt.c; memory, hypercall_mem.c). Each reads its arguments from the vCPU's saved registers and writes x0.
  */
 #ifndef SKIFF_HYPERCALL_H
 #define SKIFF_HYPERCALL_H
@@ -19,5 +19,13 @@ void hvc_vm_list(struct vcpu *v);
 void hvc_vm_ctrl(struct vcpu *v);
 void hvc_vm_create(struct vcpu *v);
 void hvc_log_read(struct vcpu *v);
+/* Memory calls (hypercall_mem.c). */
+void hvc_mem_release(struct vcpu *v);
+void hvc_mem_info(struct vcpu *v);
+
+struct vm;
+struct skiff_mem_info;
+/** Fills @mi's per-VM fields from @vm's page counts. */
+void hypercall_mem_counts(const struct vm *vm, struct skiff_mem_info *mi);
 
 #endif

@@ -70,7 +70,9 @@ struct vm {
 	uint64_t serial;        /* unique among every VM ever created (ids are reused) */
 	bool have_s2;           /* what free_vm_memory must give back */
 	bool mem_waiting;       /* a vCPU waits for a free frame (vcpu_stage2_fault) */
-	uint64_t entry;         /* guest entry point (IPA) */
+	bool mem_wait_told;     /* ... for long enough that the console was told */
+	uint64_t mem_wait_start;
+	uint64_t entry; /* guest entry point (IPA) */
 	int exit_code;
 	/* Events: bit n = port n. Bound senders: ev_peer[n] may raise port n. */
 	uint64_t ev_pending;

@@ -33,6 +33,15 @@ unsigned long pv_arg_ulong(const char *key, unsigned long dflt);
 /** Asks the hypervisor who we are: 0 and *out filled, or a SKIFF_E_* code. */
 long pv_vm_info(struct pv_vm_info *out);
 
+/**
+ * Gives `npages` pages of RAM from `addr` (page aligned) back to the hypervisor: their contents
+ * are gone and they read zeros if touched again. Returns pages released or a SKIFF_E_* code.
+ */
+long pv_mem_release(void *addr, unsigned long npages);
+
+/** This VM's memory figures (SKIFF_HVC_MEM_INFO): 0, or a SKIFF_E_* code. */
+long pv_mem_info(struct skiff_mem_info *out);
+
 /** Gives up the CPU to other runnable vCPUs. */
 void pv_yield(void);
 
