@@ -1,6 +1,7 @@
 /**
  * Hypercall handlers outside hypercall.c (channels and the root partition's management calls,
- * hypercall_mgmt.c; memory, hypercall_mem.c). Each reads its arguments from the vCPU's saved registers and writes x0.
+ * hypercall_mgmt.c; memory, hypercall_mem.c). Each reads its arguments from the vCPU's saved
+ * registers and writes x0.
  */
 #ifndef SKIFF_HYPERCALL_H
 #define SKIFF_HYPERCALL_H

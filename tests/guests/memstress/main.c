@@ -21,16 +21,16 @@ static unsigned long pattern(unsigned long seed, unsigned long gen, unsigned lon
 	return x ^ (x >> 29);
 }
 
-static void fill(unsigned long *buf, unsigned long pages, unsigned long repeat,
-		 unsigned long seed, unsigned long gen)
+static void fill(unsigned long *buf, unsigned long pages, unsigned long repeat, unsigned long seed,
+		 unsigned long gen)
 {
 	for (unsigned long p = 0; p < pages; p++)
 		for (unsigned long w = 0; w < WORDS; w++)
 			buf[p * WORDS + w] = pattern(seed, gen, repeat ? p % repeat : p, w);
 }
 
-static unsigned long bad_pages(const unsigned long *buf, unsigned long pages,
-			       unsigned long repeat, unsigned long seed, unsigned long gen)
+static unsigned long bad_pages(const unsigned long *buf, unsigned long pages, unsigned long repeat,
+			       unsigned long seed, unsigned long gen)
 {
 	unsigned long bad = 0;
 
