@@ -16,6 +16,8 @@ keeps running after every VM has exited).
 
 Guest benchmarks (instructions per operation, docs/pv-guest.md "Measuring"):
   hypercall_roundtrip, hvc_floor  tests/guests/bench, dts/bench.dts: twin loops, one VM
+  s2_demand_zero_fault,           the same guest: a store to each of 2,048 untouched pages, then
+  s2_cow_fault                    to 2,048 identical pages the scanner shared (twin: no store)
   event_send                      tests/guests/bench-pair, dts/bench-event-send.dts: the sender's
                                   cost of a doorbell that wakes a blocked VM, without the switch
   vm_switch                       tests/guests/bench-pair, dts/bench-vm-switch.dts: ping-pong,
@@ -113,6 +115,12 @@ BENCHES = [
     # echo -> reply, 64-byte packets with doorbells, under icount so ns = instructions.
     Bench("channel_roundtrip", "instructions", 1500, run="channels",
           pattern=r"round trips of 64 bytes, (\d+) ns each \(pv_chan_call\)"),
+    # Issue 5: stage-2 faults of guest RAM, measured by the bench guest after the hypercalls:
+    # a store to a page never touched, and a store to a page folded into a shared frame.
+    Bench("s2_demand_zero_fault", "instructions", 1500, run="hvc",
+          pattern=r"BENCH s2_demand_zero_fault (\d+) instructions"),
+    Bench("s2_cow_fault", "instructions", 2500, run="hvc",
+          pattern=r"BENCH s2_cow_fault (\d+) instructions"),
 ]
 
 

@@ -35,3 +35,30 @@
 	twin_loop pv_bench_loop_hvc, "hvc #0"
 	.balign 64
 	twin_loop pv_bench_loop_nop, "nop"
+
+/*
+ * unsigned long pv_bench_loop_store(void *base, unsigned long n, unsigned long stride)
+ * unsigned long pv_bench_loop_skip(void *base, unsigned long n, unsigned long stride)
+ *     Counter ticks taken by n (>= 1) iterations of { store a word at base; base += stride }, or
+ *     the same with NOP in place of the store. With a page stride over memory never written, each
+ *     store is a first touch (a stage-2 fault the hypervisor resolves, invisible to the guest).
+ */
+.macro store_loop name, op
+	.global \name
+\name:
+	isb
+	mrs	x4, cntvct_el0
+1:	\op
+	add	x0, x0, x2
+	subs	x1, x1, #1
+	b.ne	1b
+	isb
+	mrs	x0, cntvct_el0
+	sub	x0, x0, x4
+	ret
+.endm
+
+	.balign 64
+	store_loop pv_bench_loop_store, "str x1, [x0]"
+	.balign 64
+	store_loop pv_bench_loop_skip, "nop"

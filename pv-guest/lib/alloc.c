@@ -8,6 +8,7 @@
 #include <pv/irq.h>
 #include <pv/string.h>
 #include <pv/vm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ALIGN 16UL
@@ -165,7 +166,8 @@ static void *take_bump_pages(unsigned long npages)
 	return (void *)start;
 }
 
-void *pv_alloc_pages(unsigned long npages)
+/* A run of pages; *reused: it was handed out before (else fresh from the bump region). */
+static void *alloc_pages(unsigned long npages, bool *reused)
 {
 	unsigned long flags;
 	void *p;
@@ -174,12 +176,32 @@ void *pv_alloc_pages(unsigned long npages)
 		return 0;
 	flags = pv_irq_save();
 	p = take_run(npages);
+	*reused = p != 0;
 	if (!p)
 		p = take_bump_pages(npages);
 	pv_irq_restore(flags);
-	if (p)
+	return p;
+}
+
+/*
+ * Pages past the bump pointer were never written: Skiff hands a VM its RAM zeroed, and untouched
+ * pages have no frame yet (docs/memory.md). Zeroing them would only make them resident.
+ */
+void *pv_alloc_pages(unsigned long npages)
+{
+	bool reused;
+	void *p = alloc_pages(npages, &reused);
+
+	if (p && reused)
 		memset(p, 0, npages * PAGE);
 	return p;
+}
+
+void *pv_alloc_pages_uninit(unsigned long npages)
+{
+	bool reused;
+
+	return alloc_pages(npages, &reused);
 }
 
 void pv_free_pages(void *p, unsigned long npages)

@@ -25,6 +25,13 @@ void pv_free(void *p);
  */
 void *pv_alloc_pages(unsigned long npages);
 
+/**
+ * Like pv_alloc_pages but the contents are whatever they are: for pages about to be given back
+ * to the hypervisor (the balloon) or overwritten at once. Pages never used before are untouched
+ * (no frame behind them) until written.
+ */
+void *pv_alloc_pages_uninit(unsigned long npages);
+
 /** Returns pages from pv_alloc_pages with the same count; a misaligned pointer panics. */
 void pv_free_pages(void *p, unsigned long npages);
 

@@ -5,7 +5,13 @@
  * of virtual time, so ticks * 1e9 / CNTFRQ is an instruction count (16 per tick at 62.5 MHz).
  *   hypercall_roundtrip  SKIFF_HVC_ABI_VERSION: the trivial call, guest to EL2 and back
  *   hvc_floor            SKIFF_FN(0x7ff), an unknown function: entry, dispatch miss, exit
- * Args: `iterations` (default 100000; at least 10000 for tick resolution).
+ *   s2_demand_zero_fault one store to each of `fault-pages` pages never touched: the stage-2
+ *                        fault, a zeroed frame, the mapping, back to the guest
+ *   s2_cow_fault         one store to each of `fault-pages` pages the sharing scanner folded
+ *                        into one shared frame (the guest sleeps while the idle CPU scans):
+ *                        a copy of the frame per store
+ * Args: `iterations` (default 100000; at least 10000 for tick resolution), `fault-pages`
+ * (default 2048; the VM needs twice that much RAM and more).
  */
 #include <pv/bench.h>
 #include <pv/pv.h>
@@ -25,6 +31,49 @@ static void measure(const char *name, unsigned long fn, unsigned long n)
 	pv_printf("BENCH %s %lu instructions\n", name, insns);
 }
 
+#define PAGE 4096UL
+
+static void report_store(const char *name, void *base, unsigned long n)
+{
+	unsigned long op = pv_bench_loop_store(base, n, PAGE);
+	unsigned long nop = pv_bench_loop_skip(base, n, PAGE);
+	unsigned long diff = op > nop ? op - nop : 0;
+	unsigned long insns = (diff * 1000000000UL / pv_freq() + n / 2) / n;
+
+	pv_printf("bench: %s: %lu pages, %lu ticks with the stores, %lu without\n", name, n, op,
+		  nop);
+	pv_printf("BENCH %s %lu instructions\n", name, insns);
+}
+
+/* Page-aligned memory the VM never wrote (no frame behind it yet). */
+static void *untouched_pages(unsigned long n)
+{
+	void *p = pv_alloc_pages_uninit(n);
+
+	if (!p)
+		pv_panic("no heap for %lu pages", n);
+	return p;
+}
+
+static void measure_faults(unsigned long n)
+{
+	unsigned long *shared = untouched_pages(n);
+	struct skiff_mem_info before, after;
+
+	report_store("s2_demand_zero_fault", untouched_pages(n), n);
+	for (unsigned long i = 0; i < n * PAGE / sizeof(*shared); i++)
+		shared[i] = 0x5a5a5a5a00000000UL | (i % (PAGE / sizeof(*shared)));
+	pv_mem_info(&before);
+	pv_sleep_us(200000); /* idle: the scanner folds the identical pages */
+	pv_mem_info(&after);
+	pv_printf("bench: %lu identical pages written; shared %llu -> %llu KiB while asleep\n", n,
+		  before.shared >> 10, after.shared >> 10);
+	if (after.shared < before.shared + (n - 1) * PAGE)
+		pv_printf("bench: s2_cow_fault: the pages were not all shared\n");
+	else
+		report_store("s2_cow_fault", shared, n);
+}
+
 int main(void)
 {
 	unsigned long n = pv_arg_ulong("iterations", 100000);
@@ -34,6 +83,7 @@ int main(void)
 	pv_printf("bench: counter at %lu Hz\n", pv_freq());
 	measure("hypercall_roundtrip", SKIFF_HVC_ABI_VERSION, n);
 	measure("hvc_floor", SKIFF_FN(0x7ff), n);
+	measure_faults(pv_arg_ulong("fault-pages", 2048));
 	pv_printf("bench: done\n");
 	return 0;
 }
