@@ -1,13 +1,19 @@
 /** Checked copies to and from guest memory (see guest_mem.h). */
+#include <skiff/cpu.h>
 #include <skiff/guest_mem.h>
 #include <skiff/mm.h>
 #include <skiff/string.h>
+#include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
 #include <skiff-abi/hypercall.h>
 
 static int error_of(enum vmem_result r)
 {
+	if (r == VMEM_WAIT) {
+		vcpu_repeat_hypercall(this_cpu()->vcpu);
+		return GUEST_MEM_WAIT;
+	}
 	return r == VMEM_NO_MEMORY ? SKIFF_E_NOMEM : SKIFF_E_FAULT;
 }
 
@@ -49,6 +55,11 @@ static int copy(struct vm *vm, uint64_t ipa, char *host, size_t len, bool to_gue
 		len -= chunk;
 	}
 	return 0;
+}
+
+int guest_prepare_to(struct vm *vm, ipaddr_t ipa, size_t len)
+{
+	return range_ok(vm, ipa_addr(ipa), len, true);
 }
 
 int guest_copy_from(struct vm *vm, void *dst, ipaddr_t ipa, size_t len)

@@ -58,6 +58,11 @@ static void hvc_console_read(struct vcpu *v)
 		ret(v, 0); /* other VMs get input through their console channel */
 		return;
 	}
+	err = guest_prepare_to(v->vm, ipa_init(arg(v, 1)), size); /* before input is taken */
+	if (err) {
+		ret(v, err);
+		return;
+	}
 	while (n < size && (c = console_getc()) >= 0)
 		buf[n++] = (char)c;
 	err = n ? guest_copy_to(v->vm, ipa_init(arg(v, 1)), buf, n) : 0;

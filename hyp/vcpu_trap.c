@@ -39,7 +39,13 @@ static void resume_ack(struct vcpu *v)
 struct vcpu *vcpu_exit_resched(struct vcpu *v)
 {
 	struct cpu *c = this_cpu();
-	struct vcpu *next = sched_next(v);
+	struct vcpu *next;
+
+	if (__builtin_expect(v && v->repeat_fid, 0)) { /* the handler's x0 does not count */
+		arch_vcpu_set_reg(&v->arch, 0, v->repeat_fid);
+		v->repeat_fid = 0;
+	}
+	next = sched_next(v);
 
 	if (next != c->loaded)
 		load(c, next);
@@ -71,6 +77,21 @@ struct vcpu *vcpu_fault(struct vcpu *v, const char *why)
  */
 #define MEM_RETRY_US 1000
 #define MEM_REPORT_MS 100
+#define RECLAIM_BATCH 32   /* pages written out per attempt when no frame was free */
+#define PAGE_WAIT_US 10000 /* a page-in waiter looks again by then even if no wake-up came */
+
+void vcpu_page_wait(struct vcpu *v)
+{
+	v->page_wait = true;
+	sched_block(v, arch_counter_now() + arch_counter_freq() * PAGE_WAIT_US / 1000000);
+}
+
+void vcpu_repeat_hypercall(struct vcpu *v)
+{
+	v->repeat_fid = arch_vcpu_reg(&v->arch, 0); /* x0 still holds the function ID */
+	arch_vcpu_repeat_call(&v->arch);
+	vcpu_page_wait(v);
+}
 
 static void mem_wait(struct vm *vm, uint64_t ipa)
 {
@@ -81,10 +102,12 @@ static void mem_wait(struct vm *vm, uint64_t ipa)
 		vm->mem_wait_start = now;
 	} else if (!vm->mem_wait_told &&
 		   now - vm->mem_wait_start > arch_counter_freq() * MEM_REPORT_MS / 1000) {
+		const char *why = vmem_swap_trouble();
 		vm->mem_wait_told = true;
-		kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx for %u ms; it "
-			"runs on when memory is freed\n",
-			vm->id, vm->cfg.name, ipa, MEM_REPORT_MS);
+		kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx for %u ms%s%s; "
+			"it runs on when memory is freed\n",
+			vm->id, vm->cfg.name, ipa, MEM_REPORT_MS, why ? " and " : "",
+			why ? why : "");
 	}
 }
 
@@ -108,7 +131,11 @@ struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write)
 		return vcpu_exit(v);
 	case VMEM_NO_MEMORY:
 		mem_wait(vm, ipa);
+		vmem_reclaim(RECLAIM_BATCH);
 		sched_block(v, arch_counter_now() + arch_counter_freq() * MEM_RETRY_US / 1000000);
+		return vcpu_exit(v);
+	case VMEM_WAIT:
+		vcpu_page_wait(v);
 		return vcpu_exit(v);
 	default:
 		return NULL;

@@ -14,9 +14,7 @@
 #define MODE_RW (MM_R | MM_W | MM_X)
 #define MODE_RO (MM_R | MM_X)
 
-/* Software descriptor values of invalid RAM entries: a type in the low bits (0: untouched). */
-#define SOFT_TYPE_MASK 0x7UL
-#define SOFT_BALLOONED 0x1UL
+#define SOFT_TYPE_MASK ((1UL << VMEM_SOFT_SHIFT) - 1)
 
 struct vmem_global vmem;
 
@@ -68,6 +66,9 @@ const char *vmem_init(struct frame_pool *fp)
 	uint64_t meta_bytes = fp->total * sizeof(struct frame_meta), nb = 64;
 	paddr_t pa;
 
+	memset(&vmem, 0, sizeof(vmem));
+	vmem_scan_init();
+	vmem_swap_init();
 	vmem.fp = fp;
 	while (nb < fp->total / 8)
 		nb <<= 1;
@@ -164,12 +165,32 @@ static pte_t leaf(paddr_t pa, mm_mode_t mode)
 	return arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, pa, mode);
 }
 
+pte_t vmem_leaf(paddr_t pa, bool writable)
+{
+	return leaf(pa, writable ? MODE_RW : MODE_RO);
+}
+
+static uint64_t soft_type(pte_t pte)
+{
+	return arch_mm_pte_soft_value(pte) & SOFT_TYPE_MASK;
+}
+
+static uint64_t soft_payload(pte_t pte)
+{
+	return arch_mm_pte_soft_value(pte) >> VMEM_SOFT_SHIFT;
+}
+
 static enum vmem_state classify(pte_t pte, paddr_t *pa)
 {
+	static const enum vmem_state soft_states[SOFT_TYPE_MASK + 1] = {
+		[0] = VMEM_UNTOUCHED,
+		[VMEM_SOFT_BALLOONED] = VMEM_BALLOONED,
+		[VMEM_SOFT_SWAPPED] = VMEM_SWAPPED,
+		[VMEM_SOFT_PAGING] = VMEM_PAGING,
+	};
+
 	if (!arch_mm_pte_valid(pte))
-		return (arch_mm_pte_soft_value(pte) & SOFT_TYPE_MASK) == SOFT_BALLOONED ?
-			       VMEM_BALLOONED :
-			       VMEM_UNTOUCHED;
+		return soft_states[soft_type(pte)];
 	*pa = arch_mm_pte_addr(pte);
 	if (pa_addr(*pa) == pa_addr(vmem.zero))
 		return VMEM_ZERO;
@@ -282,6 +303,13 @@ static enum vmem_result touch(struct vm *vm, uint64_t ipa, bool write, paddr_t *
 		if (write)
 			return unshare(vm, slot, ipa, pa, out);
 		break;
+	case VMEM_SWAPPED:
+		return vmem_swap_in(vm, slot, ipa, soft_payload(pte));
+	case VMEM_PAGING:
+		r = vmem_swap_touch(vm, slot, ipa, soft_payload(pte));
+		if (r == VMEM_OK)
+			*out = arch_mm_pte_addr(*slot);
+		return r;
 	default:
 		break;
 	}
@@ -316,8 +344,9 @@ void *vmem_page(struct vm *vm, uint64_t ipa, bool write, enum vmem_result *r)
 		return NULL;
 	flags = vmem_lock_vm(vm);
 	slot = pgtable_leaf_slot(&vm->s2, page, false);
-	/* A read of a page with no frame sees zeros: nothing to change for it. */
-	if (write || (slot && arch_mm_pte_valid(*slot)))
+	/* A read of a page with no frame and nothing on disk sees zeros: nothing to change. */
+	if (write ||
+	    (slot && *slot != arch_mm_pte_absent() && classify(*slot, &pa) != VMEM_BALLOONED))
 		*r = touch(vm, page, write, &pa);
 	else
 		*r = VMEM_OK;
@@ -410,6 +439,10 @@ static void drop_page(pte_t *slot, uint64_t ipa, void *ctx)
 	case VMEM_BALLOONED:
 		vm->mem.ballooned--;
 		break;
+	case VMEM_SWAPPED:
+	case VMEM_PAGING:
+		vmem_swap_drop(vm, soft_type(*slot), soft_payload(*slot));
+		break;
 	default:
 		break;
 	}
@@ -422,7 +455,7 @@ static void drop_page(pte_t *slot, uint64_t ipa, void *ctx)
 
 int64_t vmem_release(struct vm *vm, uint64_t ipa, uint64_t npages)
 {
-	struct drop d = { .vm = vm, .soft = arch_mm_pte_soft(SOFT_BALLOONED), .release = true };
+	struct drop d = { .vm = vm, .soft = vmem_soft(VMEM_SOFT_BALLOONED, 0), .release = true };
 	uint64_t flags, base = ram_base(vm);
 
 	if (!npages || !IS_ALIGNED(ipa, PAGE_SIZE) || ipa < base ||
@@ -457,7 +490,8 @@ void vmem_reset(struct vm *vm)
 	drop_flush(&d);
 	/* Every entry is absent now: this frees the level-3 tables. */
 	CHECK(pgtable_unmap(&vm->s2, ram_base(vm), vm->cfg.ram_size));
-	CHECK(vm->mem.resident == 0 && vm->mem.shared == 0 && vm->mem.ballooned == 0);
+	CHECK(vm->mem.resident == 0 && vm->mem.shared == 0 && vm->mem.ballooned == 0 &&
+	      vm->mem.swapped == 0);
 	vmem_unlock_vm(vm, flags);
 }
 

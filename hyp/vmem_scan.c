@@ -12,6 +12,7 @@
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/sched.h>
+#include <skiff/string.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
 #include <skiff/vmem_table.h>
@@ -205,6 +206,11 @@ static void end_pass(void)
 		scan.cand[i].serial = 0;
 }
 
+void vmem_scan_init(void)
+{
+	memset(&scan, 0, sizeof(scan));
+}
+
 bool vmem_scan(unsigned budget)
 {
 	if (scan.resting && vmem.private_gen == scan.pass_gen)
@@ -237,7 +243,8 @@ bool vmem_scan(unsigned budget)
 	return true;
 }
 
+/* Reclaim in order: sharing first; pages go to swap only while memory stays short. */
 bool sched_idle_work(void)
 {
-	return vmem_scan(IDLE_BUDGET);
+	return vmem_scan(IDLE_BUDGET) || (vmem_pressure() && vmem_reclaim(IDLE_BUDGET));
 }

@@ -157,10 +157,13 @@ void arch_mm_pte_write(pte_t *slot, pte_t pte)
 	fake_mm.writes++;
 	log_event((struct fake_mm_event){
 		.kind = FAKE_EV_WRITE, .slot = slot, .old = old, .new = pte });
-	/* An old leaf made young is the one valid-to-valid change allowed (no TLB holds it). */
-	bool made_young = was_valid && valid && !(pte & FAKE_PTE_TABLE) && (old & FAKE_PTE_OLD) &&
-			  pte == (old & ~FAKE_PTE_OLD);
-	if (was_valid && valid && old != pte && !made_young)
+	/*
+	 * The access flag is the one thing a valid leaf may change in place: made young (an old
+	 * entry is never in a TLB) or made old (the caller invalidates the TLB afterwards).
+	 */
+	bool flag_only =
+		was_valid && valid && !(pte & FAKE_PTE_TABLE) && (old ^ pte) == FAKE_PTE_OLD;
+	if (was_valid && valid && old != pte && !flag_only)
 		fake_violation("break-before-make: valid 0x%lx replaced by valid 0x%lx at %p", old,
 			       pte, (void *)slot);
 	if (!was_valid && valid && slot == fake_mm.pending_slot)

@@ -76,5 +76,14 @@ static inline void arch_vcpu_set_reg(struct arch_vcpu *a, unsigned n, uint64_t v
 	a->x[n] = v;
 }
 
+/*
+ * Makes the vCPU run the HVC it trapped on again: ELR_EL2 of an HVC exit is the next instruction
+ * (D1.10.x, "preferred exception return" of HVC), and HVC #imm is 4 bytes.
+ */
+static inline void arch_vcpu_repeat_call(struct arch_vcpu *a)
+{
+	a->pc -= 4;
+}
+
 #endif
 #endif

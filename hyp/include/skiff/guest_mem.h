@@ -1,7 +1,10 @@
 /**
- * Access to guest memory by IPA, for hypercall arguments. Every range is checked against the VM's
- * own stage-2 mappings (length, wrap-around, each page mapped with the needed right, not a device)
- * and copied once into hypervisor memory, so the guest cannot change it after the check.
+ * Access to guest memory by IPA, for hypercall arguments. Every range must lie in the VM's RAM
+ * (no wrap-around); its pages are resolved as the guest's own accesses would be (vmem_page: an
+ * untouched page reads zeros, a page written gets a private frame) before anything is copied,
+ * and the data is copied once into hypervisor memory, so the guest cannot change it after the
+ * check. Errors: SKIFF_E_FAULT (not the VM's RAM), SKIFF_E_NOMEM (no frame for a page to write),
+ * GUEST_MEM_WAIT (below).
  */
 #ifndef SKIFF_GUEST_MEM_H
 #define SKIFF_GUEST_MEM_H
@@ -11,9 +14,18 @@
 
 struct vm;
 
-/** Copies [ipa, ipa+len) of @vm into @dst. 0 or SKIFF_E_FAULT. */
+/** Copies [ipa, ipa+len) of @vm into @dst. 0 or an error. */
 int guest_copy_from(struct vm *vm, void *dst, ipaddr_t ipa, size_t len);
-/** Copies @len bytes from @src to [ipa, ipa+len) of @vm. 0 or SKIFF_E_FAULT. */
+/** Copies @len bytes from @src to [ipa, ipa+len) of @vm. 0 or an error. */
 int guest_copy_to(struct vm *vm, ipaddr_t ipa, const void *src, size_t len);
+/** Makes [ipa, ipa+len) ready for guest_copy_to without copying: for handlers that consume. */
+int guest_prepare_to(struct vm *vm, ipaddr_t ipa, size_t len);
+
+/*
+ * Not an ABI code: a page of the range is being read back from swap. The calling vCPU has been
+ * set to wait and run its hypercall again (vcpu_repeat_hypercall), so whatever the handler
+ * returns is replaced; a handler must not have consumed anything before it copies.
+ */
+#define GUEST_MEM_WAIT (-1000)
 
 #endif

@@ -23,6 +23,10 @@ struct vcpu *vcpu_fault(struct vcpu *v, const char *why);
  * parks the VM, saying what it did.
  */
 struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write);
+/** @v waits for a page being read back from swap (woken when it is, or after a while). */
+void vcpu_page_wait(struct vcpu *v);
+/** @v's hypercall found a buffer page on its way back from swap: wait, then run it again. */
+void vcpu_repeat_hypercall(struct vcpu *v);
 /** A physical interrupt arrived while @v ran (already handled). */
 struct vcpu *vcpu_interrupted(struct vcpu *v);
 /** The loaded guest's own virtual timer fired (the arch has masked it). */

@@ -8,6 +8,9 @@
  *   untouched --write--> private (a fresh zeroed frame)
  *   private --scanner finds identical content--> shared (read-only, refcounted) --write--> private
  *   private/shared/zero/untouched --balloon release--> ballooned --touch--> zero / private
+ *   private (old, under pressure) --reclaim--> paging out --written--> swapped
+ *   paging out --touch--> private (the write is cancelled)
+ *   swapped --touch--> paging in (the vCPU waits) --read--> private
  *
  * Frames in use by guests carry a small record each (refcount for shared frames, pin count for
  * pages granted to channels) in a side table indexed by frame_index().
@@ -31,6 +34,8 @@ enum vmem_state {
 	VMEM_PRIVATE,   /* the VM's own frame, writable */
 	VMEM_SHARED,    /* a refcounted read-only frame with identical content elsewhere */
 	VMEM_BALLOONED, /* given back by the guest's balloon driver: no frame, reads as zeros */
+	VMEM_SWAPPED,   /* its content is in a slot of the swap disk */
+	VMEM_PAGING,    /* being written to or read from the swap disk */
 	VMEM_NOT_RAM,   /* outside the VM's RAM */
 };
 
@@ -39,6 +44,7 @@ struct vmem_counts {
 	uint64_t resident;  /* private frames */
 	uint64_t shared;    /* pages mapped to a shared frame or the zero frame */
 	uint64_t ballooned; /* pages the guest gave back */
+	uint64_t swapped;   /* pages on the swap disk (being read back included) */
 };
 
 /** Host-wide figures (vmem_host_stats). */
@@ -49,6 +55,9 @@ struct vmem_host {
 	uint64_t zero_pages;    /* guest pages mapped to the zero frame */
 	uint64_t merges;        /* pages the scanner has merged since boot */
 	uint64_t scanned;       /* pages the scanner has looked at since boot */
+	uint64_t swap_slots;    /* 4 KiB slots of the swap disk (0: none) */
+	uint64_t swap_used;
+	uint64_t swap_outs, swap_ins; /* pages written, read back since boot */
 };
 
 /** What a fault or a hypervisor access needs from the caller. */
@@ -56,6 +65,7 @@ enum vmem_result {
 	VMEM_OK,          /* resolved: re-run the access */
 	VMEM_BAD_ADDRESS, /* not the VM's RAM: a guest error */
 	VMEM_NO_MEMORY,   /* no frame free: the access must wait for memory */
+	VMEM_WAIT,        /* the page is being read back from swap: the access waits */
 };
 
 /** Boot: the zero frame and the per-frame side table over @fp's frames. NULL or why not. */
@@ -107,5 +117,39 @@ enum vmem_state vmem_page_state(struct vm *vm, uint64_t ipa, paddr_t *pa);
 bool vmem_scan(unsigned budget);
 
 void vmem_host_stats(struct vmem_host *h);
+
+/* ---- Swap (hyp/vmem_swap.c) ---- */
+
+/**
+ * A block device to swap to (virtio-blk, hyp/drivers/). submit() starts one transfer of @bytes
+ * between sector @sector and the frame @buf and returns 0, or a negative code if it could not be
+ * started (queue full, out of range); done(ctx, status) follows once, status 0 or negative, from
+ * interrupt context or a poll.
+ */
+struct swap_device {
+	const char *name;
+	uint64_t sectors; /* of 512 bytes */
+	void *dev;
+	int (*submit)(void *dev, uint64_t sector, paddr_t buf, uint32_t bytes, bool write,
+		      void (*done)(void *ctx, int status), void *ctx);
+};
+
+/**
+ * Uses @d for swap once its first sector proves it is blank or already a Skiff swap disk (read
+ * asynchronously; the answer is printed). A disk holding anything else is left alone.
+ */
+void vmem_swap_attach(const struct swap_device *d);
+
+/**
+ * Starts writing out up to @want old private pages (a clock over every VM's RAM: a page used
+ * since the hand last passed is made old and spared). True if it started any.
+ */
+bool vmem_reclaim(unsigned want);
+
+/** Below the low watermark of free frames: reclaim should run. */
+bool vmem_pressure(void);
+
+/** Why reclaim cannot help now ("no swap disk", "the swap disk is full", ...), or NULL. */
+const char *vmem_swap_trouble(void);
 
 #endif

@@ -7,6 +7,7 @@
 #define SKIFF_VMEM_TABLE_H
 
 #include <skiff/arch.h>
+#include <skiff/arch_mm.h>
 #include <skiff/frame.h>
 #include <skiff/vmem.h>
 
@@ -44,5 +45,32 @@ paddr_t vmem_table_frame(const struct frame_meta *m);
 
 uint64_t vmem_lock_vm(struct vm *vm);
 void vmem_unlock_vm(struct vm *vm, uint64_t flags);
+
+/* Software descriptors of invalid RAM entries: a type in bits [2:0] (0: untouched), a payload
+ * above it. */
+#define VMEM_SOFT_BALLOONED 1UL
+#define VMEM_SOFT_SWAPPED 2UL /* payload: swap slot */
+#define VMEM_SOFT_PAGING 3UL  /* payload: index of the swap transfer in flight */
+#define VMEM_SOFT_SHIFT 3
+
+static inline pte_t vmem_soft(uint64_t type, uint64_t payload)
+{
+	return arch_mm_pte_soft(type | payload << VMEM_SOFT_SHIFT);
+}
+
+/** Forget everything (vmem_init: boot, and each unit test's fresh machine). */
+void vmem_scan_init(void);
+void vmem_swap_init(void);
+
+/** The leaf mapping @pa at level 3 of stage 2, writable or read-only. */
+pte_t vmem_leaf(paddr_t pa, bool writable);
+
+/* The swap side of page states (vmem_swap.c), called under the VM's lock. */
+/** A touch of a swapped page: starts reading it back. VMEM_WAIT, or VMEM_NO_MEMORY. */
+enum vmem_result vmem_swap_in(struct vm *vm, pte_t *slot, uint64_t ipa, uint64_t swap_slot);
+/** A touch of a page in flight: a write-out is cancelled (VMEM_OK), a read waits. */
+enum vmem_result vmem_swap_touch(struct vm *vm, pte_t *slot, uint64_t ipa, uint64_t io);
+/** The page leaves the VM (balloon, reset): its slot or its transfer is let go. */
+void vmem_swap_drop(struct vm *vm, uint64_t type, uint64_t payload);
 
 #endif

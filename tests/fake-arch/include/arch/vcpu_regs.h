@@ -17,6 +17,7 @@ struct arch_vcpu {
 	bool virq;
 	bool vtimer_masked;
 	unsigned switches_in;
+	unsigned repeats; /* arch_vcpu_repeat_call: the call would run again */
 };
 
 static inline void arch_vcpu_set_virq(struct arch_vcpu *a, bool pending)
@@ -32,6 +33,11 @@ static inline uint64_t arch_vcpu_reg(const struct arch_vcpu *a, unsigned n)
 static inline void arch_vcpu_set_reg(struct arch_vcpu *a, unsigned n, uint64_t v)
 {
 	a->reversed_x[FAKE_NREGS - 1 - n] = v;
+}
+
+static inline void arch_vcpu_repeat_call(struct arch_vcpu *a)
+{
+	a->repeats++;
 }
 
 #endif

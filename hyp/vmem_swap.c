@@ -1,0 +1,447 @@
+/**
+ * Swap (vmem.h, docs/memory.md "Swap"): pages written out to a block device under memory
+ * pressure and read back when touched, asynchronously. The hypervisor drives the disk itself.
+ *
+ * A page being written keeps its frame until the device says the write is done; until then its
+ * stage-2 entry says "paging, transfer N" and a guest touching it gets the frame back at once
+ * (the write is cancelled: its slot is let go when it completes). Only then is the entry set to
+ * "swapped, slot S" and the frame freed. A touch of a swapped page gets a frame, starts the read
+ * and the vCPU waits; when the read is done the page is mapped and waiting vCPUs are woken.
+ * Nothing is ever dropped: a failed write keeps the page in memory, a failed read keeps it on
+ * disk (the VM is paused and the console says why).
+ *
+ * Victims come from a clock over every VM's private pages using the stage-2 access flag: the
+ * hand makes a young page old (a later access faults and vmem makes it young again, D8.4.3),
+ * and takes a page that is still old when it comes round again.
+ *
+ * The disk: slot 0 holds a signature ("SKIFFSWP"); a disk whose first sector is neither blank
+ * nor that signature is not used. Slots are 4 KiB (8 sectors).
+ */
+#include <skiff/console.h>
+#include <skiff/mm.h>
+#include <skiff/panic.h>
+#include <skiff/pgtable.h>
+#include <skiff/sched.h>
+#include <skiff/string.h>
+#include <skiff/vm.h>
+#include <skiff/vmem.h>
+#include <skiff/vmem_table.h>
+
+#define SLOT_SECTORS (PAGE_SIZE / 512)
+#define IO_MAX 64
+#define READ_TRIES 3
+#define SIGNATURE "SKIFFSWP"
+#define CLOCK_LOOK_MAX 8192 /* pages the hand passes per vmem_reclaim call at most */
+
+enum io_kind { IO_FREE, IO_OUT, IO_IN, IO_LABEL };
+
+struct swap_io {
+	enum io_kind kind;
+	bool dropped;   /* the page left its VM meanwhile: nothing to update, only to free */
+	bool cancelled; /* a write-out whose page was touched again: the frame stays mapped */
+	unsigned tries;
+	struct vm *vm;
+	uint64_t ipa;
+	paddr_t frame;
+	uint64_t slot;
+};
+
+static struct {
+	struct swap_device dev;
+	bool attached, usable, failing;
+	uint64_t *bitmap; /* slot in use */
+	uint64_t nslots, hint;
+	struct swap_io io[IO_MAX];
+	unsigned outs_in_flight;
+	paddr_t label; /* the signature page while it is read and written */
+	/* the clock hand */
+	unsigned hand_vm;
+	uint64_t hand_serial, hand_off;
+} sw;
+
+static void io_done(void *ctx, int status);
+
+const char *vmem_swap_trouble(void)
+{
+	if (!sw.attached)
+		return "there is no swap disk";
+	if (sw.failing)
+		return "the swap disk failed";
+	if (!sw.usable)
+		return "the swap disk is not in use";
+	if (vmem.st.swap_used >= sw.nslots - 1)
+		return "the swap disk is full";
+	return NULL;
+}
+
+bool vmem_pressure(void)
+{
+	uint64_t low;
+
+	if (!vmem.fp) /* no guest memory yet */
+		return false;
+	low = MAX(vmem.fp->total / 64, 64UL);
+	return vmem.fp->free + sw.outs_in_flight < low;
+}
+
+/* ---- Slots and transfers ---- */
+
+static bool slot_alloc(uint64_t *out)
+{
+	for (uint64_t k = 0; k < sw.nslots; k++) {
+		uint64_t s = (sw.hint + k) % sw.nslots;
+		if (s == 0 || (sw.bitmap[s / 64] >> (s % 64) & 1))
+			continue;
+		sw.bitmap[s / 64] |= 1ULL << (s % 64);
+		sw.hint = s + 1;
+		vmem.st.swap_used++;
+		*out = s;
+		return true;
+	}
+	return false;
+}
+
+static void slot_free(uint64_t s)
+{
+	CHECK(s > 0 && s < sw.nslots && (sw.bitmap[s / 64] >> (s % 64) & 1));
+	sw.bitmap[s / 64] &= ~(1ULL << (s % 64));
+	vmem.st.swap_used--;
+}
+
+static struct swap_io *io_alloc(void)
+{
+	for (unsigned i = 0; i < IO_MAX; i++)
+		if (sw.io[i].kind == IO_FREE)
+			return &sw.io[i];
+	return NULL;
+}
+
+static unsigned io_index(const struct swap_io *io)
+{
+	return (unsigned)(io - sw.io);
+}
+
+static int io_submit(struct swap_io *io)
+{
+	return sw.dev.submit(sw.dev.dev, io->slot * SLOT_SECTORS, io->frame, PAGE_SIZE,
+			     io->kind == IO_OUT || (io->kind == IO_LABEL && io->tries), io_done,
+			     io);
+}
+
+/* ---- Waking the vCPUs that wait for a page ---- */
+
+static void wake_page_waiters(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->page_wait && v->state == VCPU_BLOCKED) {
+			v->page_wait = false;
+			sched_wake(v);
+		}
+	}
+}
+
+/* ---- Reading back ---- */
+
+enum vmem_result vmem_swap_in(struct vm *vm, pte_t *slot, uint64_t ipa, uint64_t swap_slot)
+{
+	struct swap_io *io = io_alloc();
+	paddr_t frame;
+
+	if (!io)
+		return VMEM_WAIT; /* every transfer slot busy: try again when one completes */
+	if (!frame_alloc(vmem.fp, 1, 1, &frame))
+		return VMEM_NO_MEMORY;
+	*io = (struct swap_io){
+		.kind = IO_IN, .vm = vm, .ipa = ipa, .frame = frame, .slot = swap_slot
+	};
+	if (io_submit(io)) {
+		io->kind = IO_FREE;
+		frame_free(vmem.fp, frame, 1);
+		return VMEM_WAIT;
+	}
+	arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_PAGING, io_index(io)));
+	return VMEM_WAIT;
+}
+
+static void in_done(struct swap_io *io, int status)
+{
+	struct vm *vm = io->vm;
+	uint64_t flags;
+	pte_t *slot;
+
+	if (io->dropped) {
+		frame_free(vmem.fp, io->frame, 1);
+		slot_free(io->slot);
+		io->kind = IO_FREE;
+		return;
+	}
+	if (status && ++io->tries < READ_TRIES && !io_submit(io))
+		return;
+	flags = vmem_lock_vm(vm);
+	slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
+	CHECK(slot);
+	if (!status) {
+		pgtable_set_leaf(&vm->s2, slot, io->ipa, vmem_leaf(io->frame, true));
+		slot_free(io->slot);
+		vm->mem.swapped--;
+		vm->mem.resident++;
+		vmem.st.swap_ins++;
+	} else {
+		arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_SWAPPED, io->slot));
+		frame_free(vmem.fp, io->frame, 1);
+	}
+	io->kind = IO_FREE;
+	vmem_unlock_vm(vm, flags);
+	if (status) {
+		sw.failing = true;
+		vm_pause(vm, true);
+		kprintf("vm %u '%s' paused: the swap disk could not read back its page at IPA "
+			"0x%lx (error %d); the page stays on disk, unpause to try again\n",
+			vm->id, vm->cfg.name, io->ipa, status);
+		return;
+	}
+	wake_page_waiters(vm);
+}
+
+/* ---- Writing out ---- */
+
+enum vmem_result vmem_swap_touch(struct vm *vm, pte_t *slot, uint64_t ipa, uint64_t idx)
+{
+	struct swap_io *io = &sw.io[idx];
+
+	CHECK(idx < IO_MAX && io->vm == vm && io->ipa == ipa && !io->dropped);
+	if (io->kind == IO_IN)
+		return VMEM_WAIT;
+	/* A write-out in flight: the frame still holds the page; the guest gets it back. */
+	io->cancelled = true;
+	arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
+	return VMEM_OK;
+}
+
+static void out_done(struct swap_io *io, int status)
+{
+	struct vm *vm = io->vm;
+	uint64_t flags;
+	pte_t *slot;
+
+	sw.outs_in_flight--;
+	if (io->dropped || io->cancelled || status) {
+		if (io->dropped)
+			frame_free(vmem.fp, io->frame, 1);
+		slot_free(io->slot);
+	}
+	if (status && !io->dropped && !io->cancelled) {
+		flags = vmem_lock_vm(vm);
+		slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
+		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
+		vmem_unlock_vm(vm, flags);
+		if (!sw.failing)
+			kprintf("swap: writing to %s failed (error %d): swap is off\n", sw.dev.name,
+				status);
+		sw.failing = true;
+	} else if (!io->dropped && !io->cancelled) {
+		flags = vmem_lock_vm(vm);
+		slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
+		arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_SWAPPED, io->slot));
+		vm->mem.resident--;
+		vm->mem.swapped++;
+		vmem.st.swap_outs++;
+		vmem_unlock_vm(vm, flags);
+		frame_free(vmem.fp, io->frame, 1);
+	}
+	if (!io->dropped)
+		wake_page_waiters(vm); /* a transfer slot is free: a vCPU that found none may go */
+	io->kind = IO_FREE;
+}
+
+/* Under @vm's lock: starts writing out the private page in @slot; false if it cannot. */
+static bool page_out(struct vm *vm, pte_t *slot, uint64_t ipa)
+{
+	struct swap_io *io = io_alloc();
+	uint64_t s;
+
+	if (!io || !slot_alloc(&s))
+		return false;
+	*io = (struct swap_io){
+		.kind = IO_OUT, .vm = vm, .ipa = ipa, .frame = arch_mm_pte_addr(*slot), .slot = s
+	};
+	/* Unmapped first, so the guest cannot change the page while the device reads it. */
+	pgtable_set_leaf(&vm->s2, slot, ipa, vmem_soft(VMEM_SOFT_PAGING, io_index(io)));
+	if (io_submit(io)) {
+		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
+		slot_free(s);
+		io->kind = IO_FREE;
+		return false;
+	}
+	sw.outs_in_flight++;
+	return true;
+}
+
+/* ---- The clock ---- */
+
+static bool hand_next_vm(void)
+{
+	for (unsigned i = 1; i <= VM_MAX; i++) {
+		unsigned id = (sw.hand_vm + i) % VM_MAX;
+		struct vm *vm = vm_get(id);
+		if (!vm || !vm->have_s2)
+			continue;
+		sw.hand_vm = id;
+		sw.hand_serial = vm->serial;
+		sw.hand_off = 0;
+		return true;
+	}
+	return false;
+}
+
+/* Under @vm's lock: one page under the hand. Returns true if a write-out started. */
+static bool clock_page(struct vm *vm, uint64_t ipa, bool *aged)
+{
+	pte_t *slot = pgtable_leaf_slot(&vm->s2, ipa, false), pte;
+	paddr_t pa;
+
+	if (!slot || !arch_mm_pte_valid(*slot))
+		return false;
+	pte = *slot;
+	pa = arch_mm_pte_addr(pte);
+	if (!(arch_mm_pte_mode(MM_STAGE2, pte) & MM_W) || vmem_meta(pa)->pins)
+		return false; /* shared, zero or pinned: not swapped */
+	if (arch_mm_pte_young(pte)) {
+		arch_mm_pte_write(slot, arch_mm_pte_set_young(pte, false));
+		*aged = true;
+		return false;
+	}
+	return page_out(vm, slot, ipa);
+}
+
+bool vmem_reclaim(unsigned want)
+{
+	unsigned started = 0;
+
+	if (vmem_swap_trouble())
+		return false;
+	for (unsigned looked = 0; looked < CLOCK_LOOK_MAX && started < want;) {
+		struct vm *vm = vm_get(sw.hand_vm);
+		bool aged = false;
+		uint64_t flags;
+
+		if (!vm || vm->serial != sw.hand_serial || sw.hand_off >= vm->cfg.ram_size) {
+			if (!hand_next_vm())
+				break;
+			continue;
+		}
+		flags = vmem_lock_vm(vm);
+		for (; looked < CLOCK_LOOK_MAX && started < want && sw.hand_off < vm->cfg.ram_size;
+		     looked++, sw.hand_off += PAGE_SIZE) {
+			if (clock_page(vm, ipa_addr(vm->ram_ipa) + sw.hand_off, &aged))
+				started++;
+			else if (vmem_swap_trouble())
+				break;
+		}
+		if (aged) /* TLBs may still hold the young entries */
+			arch_mm_tlb_invalidate_all(MM_STAGE2, vm->s2.vmid);
+		vmem_unlock_vm(vm, flags);
+		if (vmem_swap_trouble())
+			break;
+	}
+	return started > 0;
+}
+
+/* ---- Pages leaving their VM while on disk or in flight ---- */
+
+void vmem_swap_drop(struct vm *vm, uint64_t type, uint64_t payload)
+{
+	struct swap_io *io;
+
+	if (type == VMEM_SOFT_SWAPPED) {
+		slot_free(payload);
+		vm->mem.swapped--;
+		return;
+	}
+	io = &sw.io[payload];
+	CHECK(payload < IO_MAX && io->vm == vm && !io->dropped);
+	io->dropped = true; /* the frame and slot go when the device is done with them */
+	if (io->kind == IO_OUT)
+		vm->mem.resident--;
+	else
+		vm->mem.swapped--;
+}
+
+/* ---- Attaching the disk ---- */
+
+static void label_done(struct swap_io *io, int status)
+{
+	char *page = pa_to_ptr(io->frame);
+	static const char zeros[512];
+
+	if (!status && !io->tries) { /* the first sector was read: whose disk is it? */
+		if (memcmp(page, SIGNATURE, sizeof(SIGNATURE) - 1) &&
+		    memcmp(page, zeros, sizeof(zeros))) {
+			kprintf("swap: %s holds data (first sector neither blank nor %s): not "
+				"used\n",
+				sw.dev.name, SIGNATURE);
+			status = 1;
+		} else {
+			memset(page, 0, PAGE_SIZE);
+			memcpy(page, SIGNATURE, sizeof(SIGNATURE) - 1);
+			io->tries = 1;
+			if (!io_submit(io))
+				return;
+			status = -1;
+		}
+	}
+	if (!status) {
+		sw.usable = true;
+		kprintf("swap: %s, %lu MiB, %lu slots of 4 KiB\n", sw.dev.name,
+			sw.nslots * PAGE_SIZE >> 20, sw.nslots - 1);
+	} else if (status < 0) {
+		kprintf("swap: %s could not be %s (error %d): not used\n", sw.dev.name,
+			io->tries ? "labelled" : "read", status);
+	}
+	frame_free(vmem.fp, io->frame, 1);
+	io->kind = IO_FREE;
+}
+
+static void io_done(void *ctx, int status)
+{
+	struct swap_io *io = ctx;
+
+	if (io->kind == IO_OUT)
+		out_done(io, status);
+	else if (io->kind == IO_IN)
+		in_done(io, status);
+	else
+		label_done(io, status);
+}
+
+void vmem_swap_init(void)
+{
+	memset(&sw, 0, sizeof(sw));
+}
+
+void vmem_swap_attach(const struct swap_device *d)
+{
+	uint64_t slots = d->sectors / SLOT_SECTORS,
+		 bytes = ALIGN_UP((slots + 63) / 64 * 8, PAGE_SIZE);
+	struct swap_io *io = &sw.io[0];
+	paddr_t pa;
+
+	if (slots < 2 || !frame_alloc(vmem.fp, bytes / PAGE_SIZE, 1, &pa) ||
+	    !frame_alloc(vmem.fp, 1, 1, &sw.label)) {
+		kprintf("swap: %s too small or no memory for its slot map: not used\n", d->name);
+		return;
+	}
+	sw.dev = *d;
+	sw.bitmap = pa_to_ptr(pa);
+	memset(sw.bitmap, 0, bytes);
+	sw.nslots = slots;
+	sw.hint = 1;
+	sw.attached = true;
+	vmem.st.swap_slots = slots - 1;
+	*io = (struct swap_io){ .kind = IO_LABEL, .frame = sw.label, .slot = 0 };
+	if (io_submit(io)) {
+		kprintf("swap: %s refused the first read: not used\n", d->name);
+		io->kind = IO_FREE;
+	}
+}
