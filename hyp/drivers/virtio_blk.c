@@ -58,7 +58,6 @@ static struct {
 	struct spinlock lock;
 	bool live;
 	struct virtio_mmio t;
-	uint32_t intid;
 	uint64_t capacity;  /* sectors */
 	uint32_t block;     /* logical block size in bytes: requests are whole blocks */
 	uint32_t max_bytes; /* the largest request */
