@@ -90,6 +90,7 @@ $(B)/skiff.bin: $(B)/skiff.elf
 #   QEMU_SERIAL_PRE   serial ports before the console's (the console is the next -serial)
 #   QEMU_DTB_ARGS     the DTB when QEMU makes none (make debug)
 #   QEMU_GUEST_ARGS   how VM config $(VMS) and its guests are loaded (default: QEMU's guest-loader)
+#   QEMU_DISK_ARGS    disks (qemu-virt: the hypervisor's swap disk, mk/swap.mk)
 #   QEMU_RUN_DEPS     files those arguments need
 QEMU_RUN := $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot
 
@@ -97,7 +98,8 @@ QEMU_RUN := $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot
 VMS ?= demo
 QEMU_GUEST_ARGS ?= $$(python3 tools/guest-args.py build/dts/$(VMS).dtb)
 run: $(B)/skiff.bin guests $(QEMU_RUN_DEPS)
-	$(QEMU_RUN) $(QEMU_SERIAL_PRE) -serial mon:stdio -kernel $(B)/skiff.bin $(QEMU_GUEST_ARGS)
+	$(QEMU_RUN) $(QEMU_SERIAL_PRE) -serial mon:stdio -kernel $(B)/skiff.bin $(QEMU_GUEST_ARGS) \
+		$(QEMU_DISK_ARGS)
 
 # QEMU halted at reset with a gdbstub; gdb-multiarch attached with the ELF's symbols. The serial
 # console goes to $(B)/console.log (gdb owns the terminal): `tail -f` it from another terminal.
@@ -106,7 +108,7 @@ debug: $(B)/skiff.bin $(QEMU_RUN_DEPS)
 	@echo "skiff: QEMU halted, gdbstub on tcp::$(GDB_PORT); console in $(B)/console.log"
 	@$(QEMU) $(QEMU_MACHINE) -display none -monitor none $(QEMU_SERIAL_PRE) \
 		-serial file:$(B)/console.log -no-reboot -kernel $(B)/skiff.bin $(QEMU_DTB_ARGS) \
-		-S -gdb tcp:127.0.0.1:$(GDB_PORT) & \
+		$(QEMU_DISK_ARGS) -S -gdb tcp:127.0.0.1:$(GDB_PORT) & \
 	qemu=$$!; gdb-multiarch -q $(B)/skiff.elf -ex 'target remote 127.0.0.1:$(GDB_PORT)' \
 		-ex 'break panic_at'; kill $$qemu 2>/dev/null || true
 

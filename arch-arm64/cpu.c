@@ -180,6 +180,22 @@ void arch_spin_unlock(struct spinlock *l)
 	__asm__ volatile("dsb ishst\n\tsev" ::: "memory");
 }
 
+/* Outer shareable: devices (QEMU's virtio back ends) sit there, not in the inner domain (B2.3). */
+void arch_dma_wmb(void)
+{
+	__asm__ volatile("dmb oshst" ::: "memory");
+}
+
+void arch_dma_rmb(void)
+{
+	__asm__ volatile("dmb oshld" ::: "memory");
+}
+
+void arch_dma_mb(void)
+{
+	__asm__ volatile("dmb osh" ::: "memory");
+}
+
 static uint64_t dcache_line(void)
 {
 	return 4UL << ((read_ctr_el0() >> 16) & 0xf); /* CTR_EL0.DminLine, log2 words */

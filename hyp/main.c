@@ -2,6 +2,7 @@
  * The boot story (STYLE habit 14): each step of bringing up the machine, in order, one call each.
  * A step that fails prints one sentence saying what is wrong and stops the machine.
  */
+#include <skiff/blk.h>
 #include <skiff/board.h>
 #include <skiff/boot.h>
 #include <skiff/console.h>
@@ -226,6 +227,7 @@ void boot_main(void *fdt)
 	check("timer", timer_init(&plat));
 	timer_start_tick();
 	boot_report();
+	blk_init(&plat);
 	selftest_run(plat.bootargs);
 	kprintf("boot: done in %lu us\n", timer_ticks_to_us(arch_counter_now()));
 	timer_check();

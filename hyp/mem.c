@@ -47,13 +47,32 @@ static bool map_device(paddr_t base, uint64_t size)
 			 MM_R | MM_W | MM_DEVICE);
 }
 
+/* virtio-mmio transports sit 0x200 apart, eight to a page: each page is mapped once. */
+static bool map_virtio(const struct platform *p)
+{
+	for (unsigned i = 0; i < p->nvirtio; i++) {
+		uint64_t b = ALIGN_DOWN(pa_addr(p->virtio[i].base), PAGE_SIZE);
+		uint64_t e = ALIGN_UP(pa_addr(p->virtio[i].base) + p->virtio[i].size, PAGE_SIZE);
+
+		for (; b < e; b += PAGE_SIZE) {
+			paddr_t pa;
+			mm_mode_t mode;
+			if (!pgtable_lookup(&el2_pt, b, &pa, &mode) &&
+			    !pgtable_map(&el2_pt, b, pa_init(b), PAGE_SIZE,
+					 MM_R | MM_W | MM_DEVICE))
+				return false;
+		}
+	}
+	return true;
+}
+
 static bool map_devices(const struct platform *p)
 {
 	const struct platform_gic *g = &p->gic;
 
 	return map_device(p->uart.base, p->uart.size) && map_device(g->dist, g->dist_size) &&
 	       map_device(g->redist, g->redist_size) && map_device(g->cpuif, 0x2000) &&
-	       map_device(g->hyp, 0x2000) && map_device(g->vcpu, 0x2000);
+	       map_device(g->hyp, 0x2000) && map_device(g->vcpu, 0x2000) && map_virtio(p);
 }
 
 static void invalidate_table(paddr_t table, void *ctx)

@@ -69,6 +69,8 @@ struct scan {
 	int node_of[ARRAY_SIZE(known_compatible)];
 	int mem[PLATFORM_MAX_RAM + 1];
 	unsigned nmem;
+	int virtio[PLATFORM_MAX_VIRTIO]; /* every "virtio,mmio" node, in tree order */
+	unsigned nvirtio;
 	/* Every node's offset (ascending) and its parent's: fdt_parent_offset rescans the tree. */
 	unsigned nnodes;
 	int off[SCAN_MAX_NODES];
@@ -128,7 +130,7 @@ static const char *scan_tree(struct scan *sc, const void *fdt)
 
 	for (size_t i = 0; i < ARRAY_SIZE(sc->node_of); i++)
 		sc->node_of[i] = -FDT_ERR_NOTFOUND;
-	sc->nmem = sc->nnodes = 0;
+	sc->nmem = sc->nnodes = sc->nvirtio = 0;
 	/* fdt_next_node leaves depth < 0 after the root's end; a negative offset is an error. */
 	for (; node >= 0 && depth >= 0; node = fdt_next_node(fdt, node, &depth)) {
 		const char *v;
@@ -140,6 +142,9 @@ static const char *scan_tree(struct scan *sc, const void *fdt)
 		v = fdt_getprop(fdt, node, "compatible", &len);
 		if (v && len > 0)
 			scan_compatible(sc, v, len, node);
+		if (v && len > 0 && sc->nvirtio < PLATFORM_MAX_VIRTIO &&
+		    fdt_stringlist_contains(v, len, "virtio,mmio"))
+			sc->virtio[sc->nvirtio++] = node;
 		v = fdt_getprop(fdt, node, "device_type", &len);
 		if (v && len == sizeof("memory") && memcmp(v, "memory", sizeof("memory")) == 0) {
 			if (sc->nmem == ARRAY_SIZE(sc->mem))
@@ -496,6 +501,41 @@ static const char *parse_cpus(struct platform *p, const void *fdt, const struct 
 	return p->ncpus ? NULL : "DTB lists no CPU under /cpus";
 }
 
+/* A node whose "status" says it is not there (DT spec 2.3.4: "okay" or absent means usable). */
+static bool node_disabled(const void *fdt, int node)
+{
+	int len;
+	const char *st = fdt_getprop(fdt, node, "status", &len);
+
+	if (!st)
+		return false;
+	return len < 1 || st[len - 1] != '\0' || (strcmp(st, "okay") != 0 && strcmp(st, "ok") != 0);
+}
+
+/*
+ * virtio-mmio transports (Linux binding virtio/mmio.yaml): "reg" through the buses' ranges, one
+ * GIC interrupt. Which device (if any) sits behind each is for the driver to probe.
+ */
+static const char *parse_virtio(struct platform *p, const void *fdt, const struct scan *sc)
+{
+	bool gic = p->gic.kind == IRQCHIP_GICV2 || p->gic.kind == IRQCHIP_GICV3;
+
+	for (unsigned i = 0; i < sc->nvirtio; i++) {
+		struct platform_virtio *v = &p->virtio[p->nvirtio];
+		int len;
+		const fdt32_t *irq = fdt_getprop(fdt, sc->virtio[i], "interrupts", &len);
+
+		if (node_disabled(fdt, sc->virtio[i]))
+			continue;
+		if (!reg_at(fdt, sc, sc->virtio[i], 0, &v->base.pa, &v->size) || !v->size ||
+		    v->base.pa + v->size < v->base.pa)
+			return "a virtio,mmio node has no usable \"reg\"";
+		v->intid = gic && irq && len >= 12 ? gic_intid(irq) : 0;
+		p->nvirtio++;
+	}
+	return NULL;
+}
+
 /* /chosen: bootargs and boot modules (QEMU guest-loader, U-Boot: compatible "multiboot,module"). */
 static const char *parse_chosen(struct platform *p, const void *fdt, const struct scan *sc)
 {
@@ -564,7 +604,8 @@ const char *platform_parse_fdt(struct platform *p, const void *fdt, size_t max_s
 	if ((err = parse_memory(p, fdt, &sc)) || (err = parse_reserved(p, fdt, &sc)) ||
 	    (err = parse_uart(p, fdt, &sc)) || (err = parse_gic(p, fdt, &sc)) ||
 	    (parse_uart_irq(p, fdt, &sc), false) || (err = parse_timer(p, fdt, &sc)) ||
-	    (err = parse_cpus(p, fdt, &sc)) || (err = parse_chosen(p, fdt, &sc)))
+	    (err = parse_cpus(p, fdt, &sc)) || (err = parse_chosen(p, fdt, &sc)) ||
+	    (err = parse_virtio(p, fdt, &sc)))
 		return err;
 	return NULL;
 }

@@ -3,6 +3,7 @@
  *
  *   crash  reads an address the EL2 stage-1 map leaves out, so the MMU raises a translation
  *          fault at EL2 and arch-arm64/exception.c prints its crash report, then panics.
+ *   blk    writes patterns over the block device, reads them back (selftest_blk.c).
  */
 #include <skiff/console.h>
 #include <skiff/selftest.h>
@@ -34,6 +35,7 @@ static const struct {
 	void (*run)(void);
 } selftests[] = {
 	{ "crash", selftest_crash },
+	{ "blk", selftest_blk },
 };
 
 /* The value of the first `skiff.selftest=` word in @args, as a length-counted string. */
@@ -66,5 +68,5 @@ void selftest_run(const char *bootargs)
 			selftests[i].run();
 			return;
 		}
-	kprintf("selftest: unknown test '%.*s' ignored (known: crash)\n", (int)len, name);
+	kprintf("selftest: unknown test '%.*s' ignored (known: crash, blk)\n", (int)len, name);
 }

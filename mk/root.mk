@@ -20,13 +20,13 @@ $(SKIFFCTL): tools/skiffctl.c mk/root.mk | $(SETUP)
 
 # The console is a unix-socket server (one client at a time; output with no client is dropped
 # but kept in $(B)/console.log). Ctrl-C here stops QEMU.
-run-headless: $(B)/skiff.bin guests $(SKIFFCTL)
+run-headless: $(B)/skiff.bin guests $(SKIFFCTL) $(SWAP_IMG)
 	@rm -f $(SKIFF_SOCKET)
 	@echo "skiff: console on $(SKIFF_SOCKET), also logged to $(B)/console.log"
 	@echo "skiff: $(SKIFFCTL) list | $(SKIFFCTL) attach (Ctrl-\\ leaves) | Ctrl-C here stops QEMU"
 	$(QEMU) $(QEMU_MACHINE) -display none -monitor none -no-reboot \
 		-chardev socket,id=con,path=$(SKIFF_SOCKET),server=on,wait=off,logfile=$(B)/console.log \
-		-serial chardev:con -kernel $(B)/skiff.bin \
+		-serial chardev:con -kernel $(B)/skiff.bin $(QEMU_DISK_ARGS) \
 		$$(python3 tools/guest-args.py build/dts/$(VMS).dtb)
 
 # The shell's portable files against tests/root/fake_hv.c (hypervisor and services faked), with

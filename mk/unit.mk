@@ -13,8 +13,10 @@ U := build/unit
 # archive, so a call from any hyp/ file past the arch seam fails the link. Left out: hyp/lib/ (the
 # host C library stands in) and ksyms.c (it reads linker-script symbols and a generated table).
 # Arch headers the portable core includes (<arch/...>) come from tests/fake-arch/include/.
+# Test doubles every program may use: the fake arch, support.c, and fake_virtio.c (a virtio-blk
+# device on the fake arch's MMIO hooks, for the drivers in hyp/drivers/).
 UNIT_CORE_SRCS := $(filter-out hyp/ksyms.c,$(wildcard hyp/*.c hyp/drivers/*.c)) $(BOARD_SRCS)
-UNIT_FAKE_SRCS := $(wildcard tests/fake-arch/*.c) tests/unit/support.c
+UNIT_FAKE_SRCS := $(wildcard tests/fake-arch/*.c) tests/unit/support.c tests/unit/fake_virtio.c
 UNIT_LINK_OBJS := $(patsubst %,$(U)/obj/%.o,$(UNIT_CORE_SRCS) $(UNIT_FAKE_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(U)/%,$(wildcard tests/unit/test_*.c))
 UNIT_DTBS := $(patsubst tests/unit/dts/%.dts,$(U)/dts/%.dtb,$(wildcard tests/unit/dts/*.dts))

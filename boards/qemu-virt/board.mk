@@ -4,3 +4,9 @@ BOARD_SRCS := boards/qemu-virt/board.c
 GIC ?= 3
 QEMU_MEM ?= 1G
 QEMU_MACHINE := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -m $(QEMU_MEM)
+# The hypervisor's swap disk (docs/virtio-blk.md): make run, run-headless and debug attach
+# $(SWAP_IMG), a sparse raw file mk/swap.mk makes once and keeps between runs.
+SWAP_IMG := build/swap.img
+QEMU_DISK_ARGS = -drive if=none,file=$(SWAP_IMG),format=raw,id=swap \
+	-device virtio-blk-device,drive=swap
+QEMU_RUN_DEPS = $(SWAP_IMG)

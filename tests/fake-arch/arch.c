@@ -122,44 +122,48 @@ void arch_timer_disarm(void)
 }
 
 /* MMIO never touches host memory: a device address is not a host pointer. */
-static void mmio_write(uintptr_t addr, uint64_t value)
+static void mmio_write(uintptr_t addr, uint64_t value, unsigned size)
 {
 	fake.mmio_writes++;
 	fake.mmio_addr = addr;
 	fake.mmio_value = value;
+	if (fake.mmio_write_hook)
+		fake.mmio_write_hook(addr, value, size);
+}
+
+static uint64_t mmio_read(uintptr_t addr, unsigned size)
+{
+	return fake.mmio_read_hook ? fake.mmio_read_hook(addr, size) : fake.mmio_read_value;
 }
 
 uint32_t arch_mmio_read32(uintptr_t addr)
 {
-	(void)addr;
-	return (uint32_t)fake.mmio_read_value;
+	return (uint32_t)mmio_read(addr, 4);
 }
 
 void arch_mmio_write32(uintptr_t addr, uint32_t value)
 {
-	mmio_write(addr, value);
+	mmio_write(addr, value, 4);
 }
 
 uint64_t arch_mmio_read64(uintptr_t addr)
 {
-	(void)addr;
-	return fake.mmio_read_value;
+	return mmio_read(addr, 8);
 }
 
 void arch_mmio_write64(uintptr_t addr, uint64_t value)
 {
-	mmio_write(addr, value);
+	mmio_write(addr, value, 8);
 }
 
 uint8_t arch_mmio_read8(uintptr_t addr)
 {
-	(void)addr;
-	return (uint8_t)fake.mmio_read_value;
+	return (uint8_t)mmio_read(addr, 1);
 }
 
 void arch_mmio_write8(uintptr_t addr, uint8_t value)
 {
-	mmio_write(addr, value);
+	mmio_write(addr, value, 1);
 }
 
 uint64_t arch_fw_call(enum fw_conduit conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -200,6 +204,25 @@ void arch_page_zero(void *page)
 void arch_page_copy(void *dst, const void *src)
 {
 	memcpy(dst, src, PAGE_SIZE);
+}
+
+/* One host thread plays CPU and device alike; the fences only keep the compiler honest. */
+void arch_dma_wmb(void)
+{
+	fake.dma_wmbs++;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+void arch_dma_rmb(void)
+{
+	fake.dma_rmbs++;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+void arch_dma_mb(void)
+{
+	fake.dma_mbs++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void arch_dcache_invalidate(vaddr_t va, size_t len)

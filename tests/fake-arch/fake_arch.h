@@ -43,11 +43,16 @@ struct fake_state {
 	enum fw_conduit fw_conduit;
 	uint64_t fw_fn, fw_args[3];
 	uint64_t fw_ret;
-	/* MMIO: the last write; every read returns mmio_read_value */
+	/* MMIO: the last write; every read returns mmio_read_value, unless a test models a device:
+	 * then reads and writes (size in bytes) go to the hooks (writes are still counted). */
 	unsigned mmio_writes;
 	uintptr_t mmio_addr;
 	uint64_t mmio_value;
 	uint64_t mmio_read_value;
+	uint64_t (*mmio_read_hook)(uintptr_t addr, unsigned size);
+	void (*mmio_write_hook)(uintptr_t addr, uint64_t value, unsigned size);
+	/* DMA ordering barriers issued */
+	unsigned dma_wmbs, dma_rmbs, dma_mbs;
 	/* Caches */
 	unsigned dcache_cleans, dcache_invalidates;
 	/* Locks */

@@ -194,6 +194,23 @@ static void test_two_levels_of_ranges(void **state)
 	assert_int_equal(pa_addr(plat.uart.base), 0x3f201000);
 }
 
+/* Every enabled virtio,mmio node in tree order, translated, with its SPI as an INTID. */
+static void test_virtio_mmio_transports(void **state)
+{
+	(void)state;
+	assert_null(parse("virt-virtio"));
+	assert_int_equal(plat.nvirtio, 3);
+	assert_int_equal(pa_addr(plat.virtio[0].base), 0xa000000);
+	assert_int_equal(plat.virtio[0].size, 0x200);
+	assert_int_equal(plat.virtio[0].intid, 48); /* SPI 16 */
+	assert_int_equal(pa_addr(plat.virtio[1].base), 0xa003e00);
+	assert_int_equal(plat.virtio[1].intid, 79);                /* SPI 47 */
+	assert_int_equal(pa_addr(plat.virtio[2].base), 0xc001200); /* through the bus's ranges */
+	assert_int_equal(plat.virtio[2].intid, 0);                 /* no interrupts property */
+	assert_null(parse("virt-gicv3"));
+	assert_int_equal(plat.nvirtio, 0);
+}
+
 static void test_reserved_memory_and_memreserve(void **state)
 {
 	(void)state;
@@ -257,6 +274,7 @@ static const struct {
 	{ "bad-no-uart", { "console UART" } },
 	{ "bad-uart-unmapped", { "console UART", "reg" } },
 	{ "bad-module-reg", { "module", "reg" } },
+	{ "bad-virtio-reg", { "virtio,mmio", "reg" } },
 };
 
 static void assert_error(const char *err, const char *const *words, unsigned nwords)
@@ -475,6 +493,7 @@ int main(void)
 		TEST(test_rpi3_board_dt),
 		TEST(test_modules_with_chosen_cells),
 		TEST(test_two_levels_of_ranges),
+		TEST(test_virtio_mmio_transports),
 		TEST(test_reserved_memory_and_memreserve),
 		TEST(test_boot_modules),
 		TEST(test_qemu_guest_loader_modules),

@@ -95,6 +95,36 @@ static void test_el2_map_is_identity_and_w_xor_x(void **state)
 	assert_true(fake.dcache_invalidates > 0);
 }
 
+/* Breaks of valid entries while building the EL2 map of @plat (image over RAM has some). */
+static unsigned map_breaks(void)
+{
+	unsigned before = fake_mm.breaks;
+
+	assert_null(mem_init_frames(&plat));
+	assert_null(mem_init_mmu(&plat));
+	return fake_mm.breaks - before;
+}
+
+/* virtio-mmio transports: 0x200 apart, eight to a page, each page mapped once as a device. */
+static void test_el2_map_has_virtio_transports(void **state)
+{
+	unsigned without;
+
+	(void)state;
+	setup_platform();
+	without = map_breaks();
+	setup_platform();
+	for (unsigned i = 0; i < 9; i++)
+		plat.virtio[plat.nvirtio++] =
+			(struct platform_virtio){ pa_init(0xa000000 + 0x200 * i), 0x200, 48 + i };
+	plat.virtio[plat.nvirtio++] = (struct platform_virtio){ pa_init(0xa003e00), 0x200, 79 };
+	assert_int_equal(map_breaks(), without); /* no transport page was mapped twice */
+	assert_int_equal(mode_at(0xa000000), MM_R | MM_W | MM_DEVICE);
+	assert_int_equal(mode_at(0xa001000), MM_R | MM_W | MM_DEVICE); /* the ninth */
+	assert_int_equal(mode_at(0xa003000), MM_R | MM_W | MM_DEVICE);
+	assert_false(pgtable_lookup(&el2_pt, 0xa002000, &(paddr_t){ 0 }, NULL));
+}
+
 static void test_el2_map_uses_blocks_for_ram(void **state)
 {
 	(void)state;
@@ -141,6 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST(test_frames_exclude_image_dtb_reserved_modules),
 		TEST(test_el2_map_is_identity_and_w_xor_x),
+		TEST(test_el2_map_has_virtio_transports),
 		TEST(test_el2_map_uses_blocks_for_ram),
 		TEST(test_out_of_frames_for_tables),
 		TEST(test_no_ram_left),

@@ -98,6 +98,19 @@ void arch_page_zero(void *page);
 /** Copies the 4 KiB page @src to @dst (neither overlapping). */
 void arch_page_copy(void *dst, const void *src);
 
+/*
+ * ---- Ordering memory shared with devices (DMA) ----
+ * A device that reads and writes RAM (a virtio queue) observes our accesses through the outer
+ * shareable domain; these order them as the virtio rules ask (virtio 1.2 §2.7.13, §2.7.14).
+ */
+
+/** Earlier stores to memory are observed before later stores to memory or to device registers. */
+void arch_dma_wmb(void);
+/** Earlier loads (from memory or device registers) complete before later loads from memory. */
+void arch_dma_rmb(void);
+/** Full barrier: every earlier access, memory or device, before every later one. */
+void arch_dma_mb(void);
+
 /* ---- Caches ---- */
 
 /** Invalidates data-cache lines over [va, va+len) (used before the MMU is on). */

@@ -14,6 +14,7 @@
 #define PLATFORM_MAX_RESERVED 16
 #define PLATFORM_MAX_CPUS 8
 #define PLATFORM_MAX_MODULES 16
+#define PLATFORM_MAX_VIRTIO 32 /* QEMU virt lists 32 transports; more are ignored */
 
 /**
  * Interrupt controller families the drivers understand. BCM2836: the per-core local controller of
@@ -55,6 +56,13 @@ struct platform_module {
 	char args[80];
 };
 
+/** A virtio-mmio transport (binding virtio,mmio), in DTB order; most on QEMU virt are empty. */
+struct platform_virtio {
+	paddr_t base;
+	uint64_t size;
+	uint32_t intid; /* GIC INTID, 0 if none (then the driver polls) */
+};
+
 struct platform {
 	char model[64];
 	char compatible[64];
@@ -75,6 +83,8 @@ struct platform {
 	char bootargs[128];
 	struct platform_module modules[PLATFORM_MAX_MODULES];
 	unsigned nmodules;
+	struct platform_virtio virtio[PLATFORM_MAX_VIRTIO];
+	unsigned nvirtio;
 };
 
 /**

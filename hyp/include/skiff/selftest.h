@@ -9,4 +9,7 @@
 /** Runs the self test @bootargs asks for, if any. A test may not return (crash: it panics). */
 void selftest_run(const char *bootargs);
 
+/** `skiff.selftest=blk`: the block device end to end (selftest_blk.c). */
+void selftest_blk(void);
+
 #endif
