@@ -3,6 +3,7 @@
  * Lock order: chan_lock, then a VM's lock (vmem_pin), then vmem's, then the frame pool's.
  */
 #include <skiff/channel.h>
+#include <skiff/guest_mem.h>
 #include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
@@ -210,8 +211,15 @@ static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint6
 
 int64_t chan_open(struct vm *child, uint32_t offer, uint64_t ipa, uint64_t npages)
 {
-	uint64_t flags = lock();
-	int64_t id = open_locked(child, offer, ipa, npages);
+	uint64_t flags;
+	int64_t id;
+
+	/* The ring pages get frames first (waiting for memory or swap if need be), unlocked. */
+	if (npages <= SKIFF_RING_MAX_PAGES &&
+	    guest_prepare_to(child, ipa_init(ipa), npages * PAGE_SIZE) == GUEST_MEM_WAIT)
+		return GUEST_MEM_WAIT;
+	flags = lock();
+	id = open_locked(child, offer, ipa, npages);
 	struct vm *root = id >= 0 ? chans[id].root : NULL;
 
 	unlock(flags);

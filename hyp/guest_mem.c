@@ -2,19 +2,26 @@
 #include <skiff/cpu.h>
 #include <skiff/guest_mem.h>
 #include <skiff/mm.h>
+#include <skiff/panic.h>
 #include <skiff/string.h>
 #include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
 #include <skiff-abi/hypercall.h>
 
-static int error_of(enum vmem_result r)
+/*
+ * A page that must wait (read back from swap, or no frame free) makes the calling vCPU wait and
+ * run its hypercall again; the copy reports GUEST_MEM_WAIT meanwhile.
+ */
+static int error_of(struct vm *vm, uint64_t ipa, enum vmem_result r)
 {
-	if (r == VMEM_WAIT) {
-		vcpu_repeat_hypercall(this_cpu()->vcpu);
-		return GUEST_MEM_WAIT;
-	}
-	return r == VMEM_NO_MEMORY ? SKIFF_E_NOMEM : SKIFF_E_FAULT;
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (r == VMEM_BAD_ADDRESS)
+		return SKIFF_E_FAULT;
+	CHECK(v && v->vm == vm); /* copies serve the calling VM's hypercalls */
+	vcpu_repeat_hypercall(v, ipa, r);
+	return GUEST_MEM_WAIT;
 }
 
 /*
@@ -29,7 +36,7 @@ static int range_ok(struct vm *vm, uint64_t ipa, size_t len, bool write)
 		return SKIFF_E_FAULT;
 	for (uint64_t a = ALIGN_DOWN(ipa, PAGE_SIZE); a < ipa + len; a += PAGE_SIZE)
 		if (!vmem_page(vm, a, write, &r))
-			return error_of(r);
+			return error_of(vm, a, r);
 	return 0;
 }
 
@@ -44,7 +51,7 @@ static int copy(struct vm *vm, uint64_t ipa, char *host, size_t len, bool to_gue
 		size_t chunk = MIN(len, PAGE_SIZE - (ipa & (PAGE_SIZE - 1)));
 		char *g = vmem_page(vm, ipa, to_guest, &r);
 		if (!g)
-			return error_of(r);
+			return error_of(vm, ipa, r);
 		g += ipa & (PAGE_SIZE - 1);
 		if (to_guest)
 			memcpy(g, host, chunk);

@@ -194,6 +194,25 @@ static void timer_check(void)
 	timer_stop_tick();
 }
 
+static int swap_submit(void *dev, uint64_t sector, paddr_t buf, uint32_t bytes, bool write,
+		       void (*done)(void *ctx, int status), void *ctx)
+{
+	(void)dev;
+	return blk_submit(sector, buf, bytes, write, done, ctx);
+}
+
+/* The virtio-blk disk, if there is one, is the swap disk (vmem_swap.c checks its label). */
+static void attach_swap(void)
+{
+	if (blk_available() && !blk_read_only())
+		vmem_swap_attach(&(struct swap_device){ .name = "virtio-blk",
+							.sectors = blk_capacity_sectors(),
+							.submit = swap_submit });
+	else
+		kprintf("swap: %s: guests' memory stays in RAM\n",
+			blk_available() ? "the virtio-blk disk is read-only" : "no disk");
+}
+
 /* Starts the VMs the config module describes and runs them; with none, idles. */
 static NORETURN void run_guests(void)
 {
@@ -201,6 +220,7 @@ static NORETURN void run_guests(void)
 	hypercall_check_table();
 	vmid_space_init(&vmids, arch_vmid_count());
 	check("guest memory", vmem_init(&frames));
+	attach_swap();
 	if (plat.timer.virt)
 		irq_register(plat.timer.virt, vcpu_vtimer_irq, NULL);
 	if (plat.uart.intid) {

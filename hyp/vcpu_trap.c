@@ -76,22 +76,10 @@ struct vcpu *vcpu_fault(struct vcpu *v, const char *why)
  * lasts MEM_REPORT_MS is reported, and so is its end.
  */
 #define MEM_RETRY_US 1000
-#define MEM_REPORT_MS 100
-#define RECLAIM_BATCH 32   /* pages written out per attempt when no frame was free */
+#define MEM_REPORT_MS 100           /* when reclaim cannot help (no swap, swap full) */
+#define MEM_REPORT_SWAPPING_MS 5000 /* while swap is working */
+#define RECLAIM_BATCH 32            /* pages written out per attempt when no frame was free */
 #define PAGE_WAIT_US 10000 /* a page-in waiter looks again by then even if no wake-up came */
-
-void vcpu_page_wait(struct vcpu *v)
-{
-	v->page_wait = true;
-	sched_block(v, arch_counter_now() + arch_counter_freq() * PAGE_WAIT_US / 1000000);
-}
-
-void vcpu_repeat_hypercall(struct vcpu *v)
-{
-	v->repeat_fid = arch_vcpu_reg(&v->arch, 0); /* x0 still holds the function ID */
-	arch_vcpu_repeat_call(&v->arch);
-	vcpu_page_wait(v);
-}
 
 static void mem_wait(struct vm *vm, uint64_t ipa)
 {
@@ -100,14 +88,15 @@ static void mem_wait(struct vm *vm, uint64_t ipa)
 	if (!vm->mem_waiting) {
 		vm->mem_waiting = true;
 		vm->mem_wait_start = now;
-	} else if (!vm->mem_wait_told &&
-		   now - vm->mem_wait_start > arch_counter_freq() * MEM_REPORT_MS / 1000) {
+	} else if (!vm->mem_wait_told) {
 		const char *why = vmem_swap_trouble();
+		uint64_t ms = why ? MEM_REPORT_MS : MEM_REPORT_SWAPPING_MS;
+		if (now - vm->mem_wait_start <= arch_counter_freq() * ms / 1000)
+			return;
 		vm->mem_wait_told = true;
-		kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx for %u ms%s%s; "
+		kprintf("vm %u '%s' waits for memory: no free frame for IPA 0x%lx for %lu ms%s%s; "
 			"it runs on when memory is freed\n",
-			vm->id, vm->cfg.name, ipa, MEM_REPORT_MS, why ? " and " : "",
-			why ? why : "");
+			vm->id, vm->cfg.name, ipa, ms, why ? " and " : "", why ? why : "");
 	}
 }
 
@@ -120,26 +109,40 @@ static void mem_wait_over(struct vm *vm)
 	vm->mem_waiting = vm->mem_wait_told = false;
 }
 
+/* Blocks @v until memory for @ipa may be there (vmem said @why); reclaim is started. */
+static void wait_for_memory(struct vcpu *v, uint64_t ipa, enum vmem_result why)
+{
+	uint64_t us = MEM_RETRY_US;
+
+	if (why == VMEM_WAIT) { /* a page on its way back from swap: woken when it is */
+		v->page_wait = true;
+		us = PAGE_WAIT_US;
+	} else {
+		mem_wait(v->vm, ipa);
+		vmem_reclaim(RECLAIM_BATCH);
+	}
+	sched_block(v, arch_counter_now() + arch_counter_freq() * us / 1000000);
+}
+
+void vcpu_repeat_hypercall(struct vcpu *v, uint64_t ipa, enum vmem_result why)
+{
+	v->repeat_fid = arch_vcpu_reg(&v->arch, 0); /* x0 still holds the function ID */
+	arch_vcpu_repeat_call(&v->arch);
+	wait_for_memory(v, ipa, why);
+}
+
 struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write)
 {
 	struct vm *vm = v->vm;
+	enum vmem_result r = vmem_fault(vm, ipa, write);
 
-	switch (vmem_fault(vm, ipa, write)) {
-	case VMEM_OK:
-		if (__builtin_expect(vm->mem_waiting, 0))
-			mem_wait_over(vm);
-		return vcpu_exit(v);
-	case VMEM_NO_MEMORY:
-		mem_wait(vm, ipa);
-		vmem_reclaim(RECLAIM_BATCH);
-		sched_block(v, arch_counter_now() + arch_counter_freq() * MEM_RETRY_US / 1000000);
-		return vcpu_exit(v);
-	case VMEM_WAIT:
-		vcpu_page_wait(v);
-		return vcpu_exit(v);
-	default:
+	if (r == VMEM_BAD_ADDRESS)
 		return NULL;
-	}
+	if (r == VMEM_OK && __builtin_expect(vm->mem_waiting, 0))
+		mem_wait_over(vm);
+	else if (r != VMEM_OK)
+		wait_for_memory(v, ipa, r);
+	return vcpu_exit(v);
 }
 
 struct vcpu *vcpu_interrupted(struct vcpu *v)

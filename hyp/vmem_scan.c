@@ -35,7 +35,9 @@ static struct {
 	uint64_t off;        /* next page of that VM's RAM */
 	uint64_t pass_gen;   /* vmem.private_gen when the pass began */
 	uint64_t pass_found; /* merges in this pass */
-	bool resting;        /* the last pass found nothing: wait for new private pages */
+	uint64_t pass_scanned;
+	uint64_t last_found, last_scanned; /* of the last full pass */
+	bool resting; /* the last pass found nothing: wait for new private pages */
 	struct candidate cand[CANDIDATES];
 } scan;
 
@@ -156,6 +158,7 @@ static void scan_page(struct vm *vm, uint64_t ipa)
 	vmem.st.scanned++;
 	if (!private_frame(vm, ipa, &slot, &pa))
 		return;
+	scan.pass_scanned++;
 	page = pa_to_ptr(pa);
 	if (page_is_zero(page)) {
 		remap_shared(vm, slot, ipa, pa, vmem.zero);
@@ -199,6 +202,9 @@ static bool next_vm(void)
 
 static void end_pass(void)
 {
+	scan.last_found = scan.pass_found;
+	scan.last_scanned = scan.pass_scanned;
+	scan.pass_scanned = 0;
 	scan.resting = !scan.pass_found && vmem.private_gen == scan.pass_gen;
 	scan.pass_gen = vmem.private_gen;
 	scan.pass_found = 0;
@@ -243,8 +249,21 @@ bool vmem_scan(unsigned budget)
 	return true;
 }
 
-/* Reclaim in order: sharing first; pages go to swap only while memory stays short. */
+/*
+ * Reclaim in order: sharing first. Under pressure, pages go to swap once the scanner's last full
+ * pass merged less than 1 page in SCAN_USEFUL (it cannot free enough by itself), and the scanner
+ * keeps going alongside.
+ */
+#define SCAN_USEFUL 64
+
 bool sched_idle_work(void)
 {
+	bool sharing_helps =
+		!scan.last_scanned || scan.last_found * SCAN_USEFUL >= scan.last_scanned;
+
+	if (vmem_pressure() && !sharing_helps && vmem_reclaim(IDLE_BUDGET)) {
+		vmem_scan(IDLE_BUDGET / 4);
+		return true;
+	}
 	return vmem_scan(IDLE_BUDGET) || (vmem_pressure() && vmem_reclaim(IDLE_BUDGET));
 }

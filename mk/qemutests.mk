@@ -13,12 +13,15 @@ MANY_VMS_DTB := build/dts/test-many-vms.dtb
 # Overcommit (tests/qemu/test_overcommit.py): 16 memstress VMs promised 128 MiB each (2 GiB) on a
 # 256 MiB machine, each writing 16 MiB that sharing can fold (repeat=64, one seed for all).
 OVERCOMMIT_DTB := build/dts/test-overcommit.dtb
+# Swap (tests/qemu/test_swap.py): 4 memstress VMs writing 40 MiB of distinct pages each on a
+# 128 MiB machine: only swap can hold it all.
+SWAP_DTB := build/dts/test-swap.dtb
 BAD_VMS_DTB := build/dts/test-bad-vms.dtb
 BAD_IMAGES := $(patsubst %,build/bad-vms/%.elf,not-an-elf x86-64 truncated header-only)
 BAD_IMAGE_CUT_FROM := build/guests/hello.elf
 
-guests: $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
-QEMU_TEST_DEPS += $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
+guests: $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(SWAP_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
+QEMU_TEST_DEPS += $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(SWAP_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
 
 build/dts/test-many-vms.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 	@mkdir -p $(@D)
@@ -32,6 +35,13 @@ build/dts/test-overcommit.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 	python3 tools/many-vms.py --count 16 --image memstress --memory-kib 131072 \
 		--args "pages=4096 repeat=64 seed=7 sleep-ms=2000 rounds=2" -o $@
 $(OVERCOMMIT_DTB): build/dts/test-overcommit.dts
+	dtc -I dts -O dtb -o $@ $<
+
+build/dts/test-swap.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
+	@mkdir -p $(@D)
+	python3 tools/many-vms.py --count 4 --image memstress --memory-kib 262144 \
+		--args "pages=10240 sleep-ms=500 rounds=2" -o $@
+$(SWAP_DTB): build/dts/test-swap.dts
 	dtc -I dts -O dtb -o $@ $<
 
 $(BAD_VMS_DTB): tests/bad-vms/bad-vms.dts | $(SETUP)

@@ -318,16 +318,27 @@ static void test_hypervisor_copies(void **state)
 			 SKIFF_E_FAULT);
 }
 
-static void test_copies_without_memory_fail_cleanly(void **state)
+/*
+ * A hypercall copying into a page that cannot get a frame: nothing is written, the calling vCPU
+ * waits for memory and will run the call again (same function ID, PC back on the HVC).
+ */
+static void test_copies_without_memory_wait_and_repeat(void **state)
 {
 	paddr_t grabbed[POOL_FRAMES], pa;
+	struct vcpu *v = &a->vcpus[0];
 	size_t n = 0;
 
 	(void)state;
 	gstore(a, IPA(2), 1); /* its level-3 table exists */
 	while (frame_alloc(&frames, 1, 1, &pa))
 		grabbed[n++] = pa;
-	assert_int_equal(guest_copy_to(a, ipa_init(IPA(3)), "abc", 3), SKIFF_E_NOMEM);
+	cpus[0].vcpu = v; /* the hypercall's caller */
+	arch_vcpu_set_reg(&v->arch, 0, SKIFF_HVC_CONSOLE_READ);
+	assert_int_equal(guest_copy_to(a, ipa_init(IPA(3)), "abc", 3), GUEST_MEM_WAIT);
+	assert_int_equal(v->arch.repeats, 1);
+	assert_int_equal(v->repeat_fid, SKIFF_HVC_CONSOLE_READ);
+	assert_int_equal(v->state, VCPU_BLOCKED);
+	assert_true(a->mem_waiting);
 	assert_int_equal(vmem_fault(a, IPA(3), true), VMEM_NO_MEMORY);
 	assert_int_equal(vmem_page_state(a, IPA(3), NULL), VMEM_UNTOUCHED);
 	assert_int_equal(vmem_fault(a, IPA(3), false), VMEM_OK); /* reading needs no frame */
@@ -412,7 +423,7 @@ int main(void)
 		T(test_pinned_pages_stay_private),
 		T(test_reset_gives_every_frame_back),
 		T(test_hypervisor_copies),
-		T(test_copies_without_memory_fail_cleanly),
+		T(test_copies_without_memory_wait_and_repeat),
 		T(test_random_sequences_keep_every_byte),
 	};
 

@@ -8,6 +8,7 @@
 #include <skiff/cpu.h>
 #include <skiff/types.h>
 #include <skiff/vm.h>
+#include <skiff/vmem.h>
 
 struct vcpu;
 
@@ -23,10 +24,12 @@ struct vcpu *vcpu_fault(struct vcpu *v, const char *why);
  * parks the VM, saying what it did.
  */
 struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write);
-/** @v waits for a page being read back from swap (woken when it is, or after a while). */
-void vcpu_page_wait(struct vcpu *v);
-/** @v's hypercall found a buffer page on its way back from swap: wait, then run it again. */
-void vcpu_repeat_hypercall(struct vcpu *v);
+/**
+ * @v's hypercall needs guest memory it cannot have yet (@why: VMEM_WAIT, the page at @ipa is on
+ * its way back from swap; VMEM_NO_MEMORY, no frame free): @v waits as a fault would, then runs
+ * the call again. What the handler puts in x0 is overwritten.
+ */
+void vcpu_repeat_hypercall(struct vcpu *v, uint64_t ipa, enum vmem_result why);
 /** A physical interrupt arrived while @v ran (already handled). */
 struct vcpu *vcpu_interrupted(struct vcpu *v);
 /** The loaded guest's own virtual timer fired (the arch has masked it). */
