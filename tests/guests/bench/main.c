@@ -10,6 +10,9 @@
  *   s2_cow_fault         one store to each of `fault-pages` pages the sharing scanner folded
  *                        into one shared frame (the guest sleeps while the idle CPU scans):
  *                        a copy of the frame per store
+ *   balloon_inflate      MiB per virtual ms given back with SKIFF_HVC_MEM_RELEASE, in 2 MiB
+ *                        runs, of `balloon-mib` MiB the guest wrote (every page has a frame):
+ *                        what the balloon driver's inflate costs the hypervisor
  * Args: `iterations` (default 100000; at least 10000 for tick resolution), `fault-pages`
  * (default 2048; the VM needs twice that much RAM and more).
  */
@@ -74,6 +77,24 @@ static void measure_faults(unsigned long n)
 		report_store("s2_cow_fault", shared, n);
 }
 
+/* Writes @mib MiB, then gives it back 2 MiB (512 pages) a call, timed. */
+static void measure_release(unsigned long mib)
+{
+	unsigned long pages = mib * 256, *mem = untouched_pages(pages), t0, ticks, got = 0;
+
+	for (unsigned long i = 0; i < pages; i++)
+		mem[i * (PAGE / sizeof(*mem))] = i; /* a frame behind every page */
+	t0 = pv_now();
+	for (unsigned long i = 0; i < pages; i += 512)
+		got += pv_mem_release((char *)mem + i * PAGE, (pages - i < 512 ? pages - i : 512));
+	ticks = pv_now() - t0;
+	if (got != pages)
+		pv_panic("released %lu of %lu pages", got, pages);
+	/* MiB per ms = mib / (ticks / freq * 1000); printed as an integer and tenths */
+	pv_printf("bench: balloon_inflate: %lu MiB given back in %lu ticks\n", mib, ticks);
+	pv_printf("BENCH balloon_inflate %lu MiB/ms\n", mib * pv_freq() / 1000 / ticks);
+}
+
 int main(void)
 {
 	unsigned long n = pv_arg_ulong("iterations", 100000);
@@ -84,6 +105,7 @@ int main(void)
 	measure("hypercall_roundtrip", SKIFF_HVC_ABI_VERSION, n);
 	measure("hvc_floor", SKIFF_FN(0x7ff), n);
 	measure_faults(pv_arg_ulong("fault-pages", 2048));
+	measure_release(pv_arg_ulong("balloon-mib", 8));
 	pv_printf("bench: done\n");
 	return 0;
 }
