@@ -201,25 +201,41 @@ void frame_free(struct frame_pool *fp, paddr_t pa, uint64_t count)
 	arch_irq_restore(flags);
 }
 
+/* Clears @n allocated bits from @from a word at a time; a bit already clear is a bug. */
+static void bits_free(uint64_t *bm, uint64_t from, uint64_t n)
+{
+	while (n) {
+		uint64_t bit = from % 64, k = MIN(n, 64 - bit);
+		uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << bit;
+		CHECK((bm[from / 64] & mask) == mask);
+		bm[from / 64] &= ~mask;
+		from += k;
+		n -= k;
+	}
+}
+
 void frame_free_many(struct frame_pool *fp, const paddr_t *pas, size_t n)
 {
 	uint64_t flags = arch_irq_save();
 
 	arch_spin_lock(&fp->lock);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, j; i < n; i = j) {
 		struct frame_region *r = region_of(fp, pas[i]);
 		uint64_t idx;
+		/* Runs of consecutive frames (pages allocated in order usually are) go together. */
+		for (j = i + 1; j < n && pa_addr(pas[j]) == pa_addr(pas[j - 1]) + PAGE_SIZE; j++)
+			;
 		CHECK(r && IS_ALIGNED(pa_addr(pas[i]), PAGE_SIZE));
 		idx = (pa_addr(pas[i]) - pa_addr(r->base)) / PAGE_SIZE;
-		CHECK(bit_test(r->bitmap, idx));
-		bits_set(r->bitmap, idx, 1, false);
+		CHECK(idx + (j - i) <= r->nframes);
+		bits_free(r->bitmap, idx, j - i);
 	}
 	fp->free += n;
 	arch_spin_unlock(&fp->lock);
 	arch_irq_restore(flags);
 }
 
-uint64_t frame_index(const struct frame_pool *fp, paddr_t pa)
+uint64_t frame_index_slow(const struct frame_pool *fp, paddr_t pa)
 {
 	uint64_t before = 0;
 

@@ -48,11 +48,20 @@ void frame_free(struct frame_pool *fp, paddr_t pa, uint64_t count);
 /** Returns the @n single frames at @pas[0..n) under one lock (a batch of guest pages). */
 void frame_free_many(struct frame_pool *fp, const paddr_t *pas, size_t n);
 
+uint64_t frame_index_slow(const struct frame_pool *fp, paddr_t pa);
+
 /**
  * The index of the frame at @pa among all of @fp's frames, 0 .. fp->total-1, for per-frame
- * side tables (hyp/vmem.c). @pa must lie in one of @fp's regions.
+ * side tables (hyp/vmem.c). @pa must lie in one of @fp's regions. Inline for the first region
+ * (usually the only one): guest page faults and the balloon look records up per page.
  */
-uint64_t frame_index(const struct frame_pool *fp, paddr_t pa);
+static inline uint64_t frame_index(const struct frame_pool *fp, paddr_t pa)
+{
+	uint64_t idx =
+		(pa_addr(pa) - pa_addr(fp->regions[0].base)) / PAGE_SIZE; /* wraps if below */
+
+	return idx < fp->regions[0].nframes ? idx : frame_index_slow(fp, pa);
+}
 
 /** True if the frame at @pa is managed by @fp and allocated. */
 bool frame_is_allocated(struct frame_pool *fp, paddr_t pa);
