@@ -17,9 +17,15 @@
 #include <skiff/vmem.h>
 #include <skiff/vmem_table.h>
 
-#define CANDIDATES 1024 /* direct-mapped by hash; a newer page takes an older one's place */
-#define HASH_STRIDE 8   /* words between the sampled words of a page's hash */
-#define IDLE_BUDGET 32  /* pages per call from the idle loop */
+/*
+ * Candidates by hash: 1024 buckets of 4 (a newer page takes the oldest one's place). With one
+ * entry a bucket, two contents whose hashes collide would evict each other for ever and neither
+ * would ever be merged.
+ */
+#define CAND_BUCKETS 1024
+#define CAND_WAYS 4
+#define HASH_STRIDE 8  /* words between the sampled words of a page's hash */
+#define IDLE_BUDGET 32 /* pages per call from the idle loop */
 #define WORDS (PAGE_SIZE / sizeof(uint64_t))
 
 struct candidate {
@@ -38,7 +44,8 @@ static struct {
 	uint64_t pass_scanned;
 	uint64_t last_found, last_scanned; /* of the last full pass */
 	bool resting; /* the last pass found nothing: wait for new private pages */
-	struct candidate cand[CANDIDATES];
+	struct candidate cand[CAND_BUCKETS][CAND_WAYS];
+	uint8_t cand_next[CAND_BUCKETS]; /* the way to replace next */
 } scan;
 
 static bool page_is_zero(const uint64_t *p)
@@ -170,15 +177,18 @@ static void scan_page(struct vm *vm, uint64_t ipa)
 		remap_shared(vm, slot, ipa, pa, to);
 		return;
 	}
-	c = &scan.cand[hash % CANDIDATES];
-	if (c->serial && c->hash == hash && !(c->serial == vm->serial && c->ipa == ipa) &&
-	    merge_candidate(vm, c, page, hash, &to)) {
+	for (unsigned w = 0; w < CAND_WAYS; w++) {
+		c = &scan.cand[hash % CAND_BUCKETS][w];
+		if (!c->serial || c->hash != hash || (c->serial == vm->serial && c->ipa == ipa) ||
+		    !merge_candidate(vm, c, page, hash, &to))
+			continue;
 		/* merge_candidate may have changed this VM's table (same VM): look again */
 		slot = pgtable_leaf_slot(&vm->s2, ipa, false);
 		remap_shared(vm, slot, ipa, pa, to);
 		c->serial = 0;
 		return;
 	}
+	c = &scan.cand[hash % CAND_BUCKETS][scan.cand_next[hash % CAND_BUCKETS]++ % CAND_WAYS];
 	*c = (struct candidate){ vm->serial, ipa, vm->id, hash };
 }
 
@@ -208,8 +218,9 @@ static void end_pass(void)
 	scan.resting = !scan.pass_found && vmem.private_gen == scan.pass_gen;
 	scan.pass_gen = vmem.private_gen;
 	scan.pass_found = 0;
-	for (unsigned i = 0; i < CANDIDATES; i++)
-		scan.cand[i].serial = 0;
+	for (unsigned i = 0; i < CAND_BUCKETS; i++)
+		for (unsigned w = 0; w < CAND_WAYS; w++)
+			scan.cand[i][w].serial = 0;
 }
 
 void vmem_scan_init(void)

@@ -16,12 +16,16 @@ OVERCOMMIT_DTB := build/dts/test-overcommit.dtb
 # Swap (tests/qemu/test_swap.py): 4 memstress VMs writing 40 MiB of distinct pages each on a
 # 128 MiB machine: only swap can hold it all.
 SWAP_DTB := build/dts/test-swap.dtb
+# Sharing (tests/qemu/test_sharing.py, make bench sharing_reclaim): 64 identical memstress VMs
+# (one seed) and memwatch, a privileged observer that reports the frames behind their pages.
+SHARING_DTB := build/dts/test-sharing.dtb
 BAD_VMS_DTB := build/dts/test-bad-vms.dtb
 BAD_IMAGES := $(patsubst %,build/bad-vms/%.elf,not-an-elf x86-64 truncated header-only)
 BAD_IMAGE_CUT_FROM := build/guests/hello.elf
 
-guests: $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(SWAP_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
-QEMU_TEST_DEPS += $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(SWAP_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
+guests: $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(SWAP_DTB) $(SHARING_DTB) $(BAD_VMS_DTB) $(BAD_IMAGES)
+QEMU_TEST_DEPS += $(MANY_VMS_DTB) $(OVERCOMMIT_DTB) $(SWAP_DTB) $(SHARING_DTB) $(BAD_VMS_DTB) \
+	$(BAD_IMAGES)
 
 build/dts/test-many-vms.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 	@mkdir -p $(@D)
@@ -42,6 +46,14 @@ build/dts/test-swap.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 	python3 tools/many-vms.py --count 4 --image memstress --memory-kib 262144 \
 		--args "pages=10240 sleep-ms=500 rounds=2" -o $@
 $(SWAP_DTB): build/dts/test-swap.dts
+	dtc -I dts -O dtb -o $@ $<
+
+build/dts/test-sharing.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
+	@mkdir -p $(@D)
+	python3 tools/many-vms.py --count 64 --image memstress --memory-kib 2048 \
+		--args "pages=128 seed=1 sleep-ms=3000" --observer memwatch \
+		--observer-args "settle-ms=2000" -o $@
+$(SHARING_DTB): build/dts/test-sharing.dts
 	dtc -I dts -O dtb -o $@ $<
 
 $(BAD_VMS_DTB): tests/bad-vms/bad-vms.dts | $(SETUP)

@@ -36,9 +36,25 @@ VM = """\
 """
 
 
-def config(count, image, memory_kib, args, argv=""):
-    """The config as device-tree source."""
+OBSERVER = """\
+\t\t{image} {{
+\t\t\timage = "{image}";
+\t\t\tmemory-kib = <1024>;
+\t\t\tvcpus = <1>;
+\t\t\tweight = <256>;
+\t\t\tcap = <0>;
+\t\t\targs = "{args}";
+\t\t\tprivileged;
+\t\t}};
+
+"""
+
+
+def config(count, image, memory_kib, args, argv="", observer=None, observer_args=""):
+    """The config as device-tree source; `observer`: a privileged VM of that image first."""
     out = HEADER.format(argv=argv, count=count, image=image, memory_kib=memory_kib)
+    if observer:
+        out += OBSERVER.format(image=observer, args=observer_args)
     out += "\n".join(VM.format(index=i, image=image, memory_kib=memory_kib, args=args)
                      for i in range(count))
     return out + "\t};\n};\n"
@@ -50,12 +66,15 @@ def main(argv=None):
     ap.add_argument("--image", required=True)
     ap.add_argument("--memory-kib", type=int, default=256)
     ap.add_argument("--args", default="", help="the args string of every VM")
+    ap.add_argument("--observer", help="image of a privileged VM placed first (e.g. memwatch)")
+    ap.add_argument("--observer-args", default="", help="its args string")
     ap.add_argument("-o", "--output", help="file to write (default: stdout)")
     args = ap.parse_args(argv)
     if not 1 <= args.count <= 1000:
         ap.error("--count must be between 1 and 1000 (names have three digits)")
     text = config(args.count, args.image, args.memory_kib, args.args,
-                  " ".join(sys.argv[1:] if argv is None else argv))
+                  " ".join(sys.argv[1:] if argv is None else argv), args.observer,
+                  args.observer_args)
     if args.output:
         with open(args.output, "w") as f:
             f.write(text)
