@@ -224,3 +224,15 @@ unsigned long pv_heap_untouched(void)
 {
 	return limit - bump;
 }
+
+unsigned long pv_heap_free_bytes(void)
+{
+	unsigned long flags = pv_irq_save(), bytes = limit - bump;
+
+	for (struct block *b = free_list; b; b = b->next)
+		bytes += b->size;
+	for (struct run *r = free_runs; r; r = r->next)
+		bytes += r->npages * PAGE;
+	pv_irq_restore(flags);
+	return bytes;
+}

@@ -38,4 +38,7 @@ void pv_free_pages(void *p, unsigned long npages);
 /** Bytes never yet handed out (not counting freed blocks). */
 unsigned long pv_heap_untouched(void);
 
+/** Bytes free: never handed out, plus freed blocks and page runs. */
+unsigned long pv_heap_free_bytes(void);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include <pv/alloc.h>
 #include <pv/args.h>
+#include <pv/balloon.h>
 #include <pv/console.h>
 #include <pv/event.h>
 #include <pv/fmt.h>
