@@ -4,6 +4,7 @@
  * with IRQs masked, so the main program and event handlers may share a channel.
  */
 #include <pv/alloc.h>
+#include <pv/arch/irq.h>
 #include <pv/channel.h>
 #include <pv/event.h>
 #include <pv/fmt.h>
@@ -276,7 +277,7 @@ static void report(const struct pv_chan *ch, long rc)
 }
 
 /* A ring result: a violation closes the channel. */
-static long settle(struct pv_chan *ch, long rc)
+static __attribute__((noinline)) long settle(struct pv_chan *ch, long rc)
 {
 	if (pv_ring_violation(rc) && !ch->closed) {
 		report(ch, rc);
@@ -301,16 +302,34 @@ void pv_chan_ring(struct pv_chan *ch)
 long pv_chan_send_deferred(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
 			   const void *buf, uint32_t len, bool *ring)
 {
-	unsigned long irq = pv_irq_save();
+	unsigned long irq = pv_arch_irq_save();
 	bool signal = false;
 	long rc = ch->closed ? PV_CHAN_CLOSED :
 			       pv_ring_write(&ch->tx, type, flags, txid, buf, len, &signal);
 
-	if (rc == 0)
+	if (rc == 0) {
 		ch->sent++;
-	*ring |= signal;
-	rc = settle(ch, rc);
-	pv_irq_restore(irq);
+		*ring |= signal;
+	} else {
+		rc = settle(ch, rc);
+	}
+	pv_arch_irq_restore(irq);
+	return rc;
+}
+
+long pv_chan_send_batch(struct pv_chan *ch, const struct pv_ring_msg *msgs, unsigned int n)
+{
+	unsigned long irq = pv_arch_irq_save();
+	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_write_many(&ch->tx, msgs, n);
+
+	if (rc > 0) {
+		ch->sent += (unsigned long)rc;
+		if (pv_ring_publish(&ch->tx))
+			ring_peer(ch);
+	}
+	if (rc < 0 || ch->tx.broken)
+		rc = settle(ch, rc < 0 ? rc : ch->tx.broken);
+	pv_arch_irq_restore(irq);
 	return rc;
 }
 
@@ -327,16 +346,34 @@ long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 
 long pv_chan_recv(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size)
 {
-	unsigned long irq = pv_irq_save();
+	unsigned long irq = pv_arch_irq_save();
 	bool signal = false;
 	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_read(&ch->rx, pkt, buf, size, &signal);
 
 	if (rc >= 0)
 		ch->received++;
+	else
+		rc = settle(ch, rc);
 	if (signal)
 		ring_peer(ch);
-	rc = settle(ch, rc);
-	pv_irq_restore(irq);
+	pv_arch_irq_restore(irq);
+	return rc;
+}
+
+long pv_chan_recv_batch(struct pv_chan *ch, struct pv_ring_msg *msgs, unsigned int max, void *buf,
+			uint32_t size)
+{
+	unsigned long irq = pv_arch_irq_save();
+	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_read_many(&ch->rx, msgs, max, buf, size);
+
+	if (rc > 0) {
+		ch->received += (unsigned long)rc;
+		if (pv_ring_release(&ch->rx))
+			ring_peer(ch);
+	}
+	if (rc < 0 || ch->rx.broken)
+		rc = settle(ch, rc < 0 ? rc : ch->rx.broken);
+	pv_arch_irq_restore(irq);
 	return rc;
 }
 
@@ -501,34 +538,40 @@ long pv_chan_call(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 	return rc ? rc : pv_chan_recv_wait(ch, pkt, resp, size, 0);
 }
 
-/* Asks to be rung once everything sent was read: the free bytes now (all of them: drained). */
-static long request_empty(struct pv_chan *ch)
+/* Asks to be rung once `bytes` are free to write: the free bytes now. */
+static long request_space(struct pv_chan *ch, uint32_t bytes)
 {
 	unsigned long irq = pv_irq_save();
-	long rc = ch->closed ? PV_CHAN_CLOSED :
-			       pv_ring_request_space(&ch->tx, ch->tx.size - SKIFF_PKT_ALIGN);
+	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_request_space(&ch->tx, bytes);
 
 	rc = settle(ch, rc);
 	pv_irq_restore(irq);
 	return rc;
 }
 
-long pv_chan_drain(struct pv_chan *ch, unsigned long timeout_us)
+long pv_chan_wait_space(struct pv_chan *ch, uint32_t bytes, unsigned long timeout_us)
 {
 	unsigned long deadline = deadline_after(timeout_us);
 
+	if (bytes > ch->tx.size - SKIFF_PKT_ALIGN)
+		return PV_RING_TOOBIG;
 	for (;;) {
 		unsigned long seen = ch->doorbells;
-		long rc = request_empty(ch);
+		long rc = request_space(ch, bytes);
 
 		if (rc < 0)
 			return rc;
-		if (rc == (long)(ch->tx.size - SKIFF_PKT_ALIGN))
+		if (rc >= (long)bytes)
 			return 0;
 		if (expired(deadline))
 			return PV_RING_FULL;
 		wait_doorbell(ch, seen, deadline);
 	}
+}
+
+long pv_chan_drain(struct pv_chan *ch, unsigned long timeout_us)
+{
+	return pv_chan_wait_space(ch, ch->tx.size - SKIFF_PKT_ALIGN, timeout_us);
 }
 
 /* ---- Closing ---- */

@@ -92,6 +92,15 @@ long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 long pv_chan_send_deferred(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
 			   const void *buf, uint32_t len, bool *ring);
 
+/**
+ * Sends msgs[0..n) in order, as many as fit now, made visible to the peer together and ringing
+ * it at most once (the ring was empty and the peer is not polling). Returns how many were sent,
+ * fewer than n when the ring filled up (pv_chan_wait_space, then send the rest) or a packet was
+ * PV_RING_TOOBIG (it is then the first of the rest); with none sent, PV_RING_FULL, PV_RING_TOOBIG,
+ * PV_CHAN_CLOSED or a violation.
+ */
+long pv_chan_send_batch(struct pv_chan *ch, const struct pv_ring_msg *msgs, unsigned int n);
+
 /** Rings the peer (EVENT_SEND), after pv_chan_send_deferred asked for it. */
 void pv_chan_ring(struct pv_chan *ch);
 
@@ -106,6 +115,17 @@ long pv_chan_send_wait(struct pv_chan *ch, unsigned int type, unsigned int flags
  * violation. Rings the peer when it waits for the space this made.
  */
 long pv_chan_recv(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size);
+
+/**
+ * Receives up to `max` packets at once, their payloads copied one after the other (each at an
+ * 8-byte aligned offset) into `buf` of `size` bytes, their headers into msgs[]; their space goes
+ * back to the peer together (rung once if it waits for it). Returns how many (fewer than `max`:
+ * no more waiting, or the next does not fit in what is left of `buf`), or with none,
+ * PV_RING_EMPTY, PV_RING_TOOBIG (the next packet is larger than `size`: pv_chan_recv or
+ * pv_chan_discard it), PV_CHAN_CLOSED or a violation.
+ */
+long pv_chan_recv_batch(struct pv_chan *ch, struct pv_ring_msg *msgs, unsigned int max, void *buf,
+			uint32_t size);
 
 /** pv_chan_recv, waiting for a packet: PV_RING_EMPTY only after `timeout_us` (0: never). */
 long pv_chan_recv_wait(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size,
@@ -142,6 +162,14 @@ long pv_chan_unmask(struct pv_chan *ch);
 
 /** Drops the next packet (after PV_RING_TOOBIG, say): its length, or as pv_chan_recv. */
 long pv_chan_discard(struct pv_chan *ch);
+
+/**
+ * Waits until `bytes` are free to write (pv_ring_packet_bytes of what is to be sent): 0,
+ * PV_RING_FULL after `timeout_us` (0: never), PV_RING_TOOBIG (more than the ring can ever have
+ * free), PV_CHAN_CLOSED or a violation. A writer streaming packets waits for a good part of the
+ * ring (half, say) rather than for one packet, so the reader is not woken for each.
+ */
+long pv_chan_wait_space(struct pv_chan *ch, uint32_t bytes, unsigned long timeout_us);
 
 /**
  * Waits until the peer has read everything sent (before shutting down, say): 0, PV_RING_FULL
