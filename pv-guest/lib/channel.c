@@ -262,6 +262,19 @@ long pv_chan_attach(unsigned int id, struct pv_chan **out)
 
 /* ---- Traffic ---- */
 
+/*
+ * CHAN_CLOSE for this end, once: the hypervisor frees the id only when both ends have closed it
+ * (or are gone), so this end says so even when the peer closed first, and never twice (by then
+ * the id may name a newer channel). 0, or SKIFF_E_NOENT when the hypervisor knows it no more.
+ */
+static long close_end(struct pv_chan *ch)
+{
+	if (ch->close_sent)
+		return 0;
+	ch->close_sent = true;
+	return pv_call(SKIFF_HVC_CHAN_CLOSE, ch->info.channel_id, 0);
+}
+
 /* One line straight to the hypervisor: the console itself may be the channel at fault. */
 static void report(const struct pv_chan *ch, long rc)
 {
@@ -281,7 +294,7 @@ static __attribute__((noinline)) long settle(struct pv_chan *ch, long rc)
 {
 	if (pv_ring_violation(rc) && !ch->closed) {
 		report(ch, rc);
-		pv_call(SKIFF_HVC_CHAN_CLOSE, ch->info.channel_id, 0);
+		close_end(ch);
 		mark_closed(ch);
 	}
 	return rc;
@@ -583,9 +596,8 @@ long pv_chan_close(struct pv_chan *ch)
 	if (!ch)
 		return 0;
 	unbind(ch);
-	if (!ch->closed)
-		rc = pv_call(SKIFF_HVC_CHAN_CLOSE, ch->info.channel_id, 0);
-	if (rc == SKIFF_E_NOENT) /* closed meanwhile by the peer or the hypervisor */
+	rc = close_end(ch);
+	if (rc == SKIFF_E_NOENT) /* the hypervisor let go of it already (this end's VM restarted) */
 		rc = 0;
 	ch->closed = true;
 	if (ch->pages && rc == 0) /* revoked: root can no longer reach them */

@@ -119,11 +119,7 @@ static void drop(struct svc *s)
 		shell_detach("its console channel closed");
 	if (s->line_len)
 		term_notice("[%s] %.*s", vm_name(s->vm), (int)s->line_len, s->line);
-	/* A slot is free again once both ends closed it: say so even when the child closed first
-	 * (pv_chan_close calls CHAN_CLOSE only for a channel it still believes open). */
-	if (s->ch->closed)
-		pv_call(SKIFF_HVC_CHAN_CLOSE, s->ch->info.channel_id, 0);
-	pv_chan_close(s->ch);
+	pv_chan_close(s->ch); /* also when the child closed first: the id is freed then */
 	pv_free(s->held_buf);
 	memset(s, 0, sizeof(*s));
 }

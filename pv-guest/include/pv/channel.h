@@ -44,6 +44,7 @@ struct pv_chan {
 	struct skiff_channel_info info;   /* CHAN_INFO at open/attach: ports, peer, npages */
 	bool root_side;                   /* attached by root (rings in root's grant window) */
 	volatile bool closed;             /* closed or revoked: no more traffic */
+	bool close_sent;                  /* this end's CHAN_CLOSE is done */
 	struct pv_ring tx, rx;            /* what this side writes / reads */
 	volatile unsigned long doorbells; /* doorbells received so far */
 	unsigned long sent, received;     /* packets */
@@ -185,8 +186,9 @@ void pv_chan_set_notify(struct pv_chan *ch, pv_chan_fn fn, void *ctx);
 bool pv_chan_check(struct pv_chan *ch);
 
 /**
- * Closes the channel (CHAN_CLOSE unless already closed), stops its doorbell and frees it, and the
- * child's ring pages once the hypervisor no longer grants them: 0 or a SKIFF_E_* code.
+ * Closes this end (CHAN_CLOSE, also when the peer closed first or the channel was revoked: the
+ * hypervisor frees the id once both ends have closed it), stops its doorbell and frees it, and
+ * the child's ring pages once the hypervisor no longer grants them: 0 or a SKIFF_E_* code.
  */
 long pv_chan_close(struct pv_chan *ch);
 

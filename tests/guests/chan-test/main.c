@@ -319,7 +319,9 @@ TEST(chan_echo_pingpong)
 TEST(chan_corrupt_ring_is_closed)
 {
 	unsigned long give_up = pv_now() + pv_us_to_ticks(MS(2000));
+	struct skiff_channel_info info;
 	struct pv_chan *bad;
+	unsigned int id;
 
 	CHECK_EQ(pv_chan_open(SKIFF_CLASS_ECHO, 0, 4, &bad), 0);
 	bad->tx.hdr->write_index = 12; /* not a multiple of 8 */
@@ -328,7 +330,13 @@ TEST(chan_corrupt_ring_is_closed)
 		pv_sleep_us(MS(10));
 	CHECK(bad->closed);
 	CHECK_EQ(pv_chan_send(bad, 1, 0, 0, 0, 0), PV_CHAN_CLOSED);
+	id = bad->info.channel_id;
+	CHECK_EQ(pv_call(SKIFF_HVC_CHAN_INFO, id, (unsigned long)&info), 0);
+	CHECK_EQ(info.state, SKIFF_CHAN_CLOSED); /* root closed its end; ours is still to close */
 	CHECK_EQ(pv_chan_close(bad), 0);
+	/* closed by both ends: the id is free (pv_chan_close closes even a channel the peer closed)
+	 */
+	CHECK_EQ(pv_call(SKIFF_HVC_CHAN_INFO, id, (unsigned long)&info), SKIFF_E_NOENT);
 	CHECK(echo && !echo->closed); /* the other channel is unaffected */
 	CHECK_EQ(echo_once(16, 77, (char[16]){ 0 }, (char[16]){ 0 }), 0);
 }
