@@ -252,6 +252,7 @@ void vm_park(struct vm *vm, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	vm->state = VM_PARKED;
+	console_release(vm); /* a root partition's terminal: the hypervisor prints again */
 	kprintf("vm %u '%s' parked: %s\n", vm->id, vm->cfg.name, why);
 	vm_stopped(vm);
 }
@@ -260,6 +261,7 @@ void vm_shutdown(struct vm *vm, int code)
 {
 	vm->state = VM_SHUTDOWN;
 	vm->exit_code = code;
+	console_release(vm);
 	kprintf("vm %u '%s' exited with code %d\n", vm->id, vm->cfg.name, code);
 	vm_stopped(vm);
 }
@@ -268,6 +270,7 @@ void vm_reboot(struct vm *vm)
 {
 	const char *err;
 
+	console_release(vm);
 	stop_vcpus(vm);
 	chan_vm_gone(vm);
 	memset(pa_to_ptr(vm->ram_pa), 0, vm->cfg.ram_size);
@@ -301,6 +304,7 @@ void vm_destroy(struct vm *vm)
 {
 	struct cpu *c = this_cpu();
 
+	console_release(vm);
 	kprintf("vm %u '%s' destroyed\n", vm->id, vm->cfg.name);
 	vm->state = VM_SHUTDOWN;
 	stop_vcpus(vm);

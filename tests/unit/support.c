@@ -132,7 +132,7 @@ struct pa_range test_arm64_image(size_t size, uint64_t text_offset)
 
 /* A UART that keeps what the console sends it, for assertions on guest output. */
 static struct {
-	char buf[16384];
+	char buf[65536]; /* more than the console holds for the root partition (16 KiB) */
 	size_t len;
 } captured;
 

@@ -19,5 +19,7 @@ void hvc_vm_list(struct vcpu *v);
 void hvc_vm_ctrl(struct vcpu *v);
 void hvc_vm_create(struct vcpu *v);
 void hvc_log_read(struct vcpu *v);
+void hvc_log_take(struct vcpu *v);
+void hvc_log_next(struct vcpu *v);
 
 #endif
