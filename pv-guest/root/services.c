@@ -181,7 +181,7 @@ static void console_data(struct svc *s, const char *p, unsigned long n)
 	for (unsigned long i = 0; i < n; i++) {
 		char c = p[i];
 		if (c != '\n' && c != '\r' && s->line_len < LINE_BYTES)
-			s->line[s->line_len++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+			s->line[s->line_len++] = term_printable(c);
 		if (c == '\n' || s->line_len == LINE_BYTES) {
 			term_notice("[%s] %.*s", vm_name(s->vm), (int)s->line_len, s->line);
 			s->line_len = 0;
