@@ -17,7 +17,12 @@
 
 #define MAX_OFFERS 64 /* offers looked at by pv_chan_find_offer */
 
-static struct pv_chan *by_port[SKIFF_EV_PORTS]; /* the channel whose doorbell each port is */
+/*
+ * The channels whose doorbell each port is, linked by port_next: one in a child; in root, every
+ * channel of one child (the hypervisor gives root one port per child), each of which is told of
+ * the doorbell and looks at its own rings.
+ */
+static struct pv_chan *by_port[SKIFF_EV_PORTS];
 static void (*event_hook)(void);
 static bool watching; /* the SKIFF_EV_CHANNEL handler is ours */
 
@@ -96,20 +101,21 @@ bool pv_chan_check(struct pv_chan *ch)
 
 static void doorbell(unsigned int port)
 {
-	struct pv_chan *ch = by_port[port];
-
-	if (!ch)
-		return;
-	ch->doorbells++;
-	call_notify(ch);
+	for (struct pv_chan *ch = by_port[port], *next; ch; ch = next) {
+		next = ch->port_next;
+		ch->doorbells++;
+		call_notify(ch);
+	}
 }
 
 static void channel_event(unsigned int port)
 {
 	(void)port;
 	for (unsigned int p = SKIFF_EV_FIRST_FREE; p < SKIFF_EV_PORTS; p++)
-		if (by_port[p])
-			pv_chan_check(by_port[p]);
+		for (struct pv_chan *ch = by_port[p], *next; ch; ch = next) {
+			next = ch->port_next;
+			pv_chan_check(ch);
+		}
 	if (event_hook)
 		event_hook();
 }
@@ -136,28 +142,53 @@ void pv_chan_set_notify(struct pv_chan *ch, pv_chan_fn fn, void *ctx)
 	pv_irq_restore(flags);
 }
 
-/* Takes the doorbell port the hypervisor bound; a closed channel that had it lets it go. */
+/*
+ * Takes the doorbell port the hypervisor bound, next to the channels of the same peer that have
+ * it; one of another peer's channels that had it is gone (the port was freed and given anew).
+ */
 static long bind(struct pv_chan *ch)
 {
 	unsigned int port = ch->info.my_port;
+	unsigned long irq;
 
 	if (port < SKIFF_EV_FIRST_FREE || port >= SKIFF_EV_PORTS)
 		return SKIFF_E_INVAL;
-	if (by_port[port])
-		mark_closed(by_port[port]);
+	irq = pv_irq_save();
+	for (struct pv_chan **pp = &by_port[port]; *pp;) {
+		struct pv_chan *old = *pp;
+
+		if (old->info.peer_vm == ch->info.peer_vm) {
+			pp = &old->port_next;
+			continue;
+		}
+		*pp = old->port_next;
+		old->port_next = 0;
+		mark_closed(old);
+	}
+	ch->port_next = by_port[port];
 	by_port[port] = ch;
+	pv_irq_restore(irq);
 	watch();
 	return pv_event_handler(port, doorbell);
 }
 
+/* Leaves the port's list; the port is masked once no channel has it. */
 static void unbind(struct pv_chan *ch)
 {
 	unsigned int port = ch->info.my_port;
+	unsigned long irq;
 
-	if (port < SKIFF_EV_PORTS && by_port[port] == ch) {
+	if (port < SKIFF_EV_FIRST_FREE || port >= SKIFF_EV_PORTS)
+		return;
+	irq = pv_irq_save();
+	for (struct pv_chan **pp = &by_port[port]; *pp; pp = &(*pp)->port_next)
+		if (*pp == ch) {
+			*pp = ch->port_next;
+			break;
+		}
+	if (!by_port[port])
 		pv_event_handler(port, 0);
-		by_port[port] = 0;
-	}
+	pv_irq_restore(irq);
 }
 
 /* ---- Opening ---- */

@@ -25,7 +25,7 @@
 #include "term.h"
 #include "vms.h"
 
-#define ROOT_CHANNELS 64 /* channel ids scanned: the hypervisor has 64 */
+#define ROOT_CHANNELS SKIFF_CHAN_MAX /* channel ids scanned */
 #define SERVE_BUDGET 64
 #define HEARTBEAT_US 1000000UL
 #define LINE_BYTES 240

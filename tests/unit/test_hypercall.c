@@ -31,28 +31,14 @@ static void wfi(void)
 		fake.counter = fake.timer_deadline;
 }
 
-static struct vm *make_vm(const char *name)
-{
-	struct vm_config cfg = { .ram_size = RAM_SIZE, .vcpus = 1, .weight = 256 };
-	const char *err = NULL;
-	struct vm *vm;
-
-	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
-	cfg.image = test_arm64_image(0x200, 0);
-	vm = vm_create(&cfg, &err);
-	if (!vm)
-		fail_msg("vm_create(%s): %s", name, err);
-	return vm;
-}
-
 static int setup(void **state)
 {
 	test_setup(state);
 	fake_mm.input_bits[MM_STAGE2] = 39;
 	test_guest_machine(512);
 	fake.wfi_hook = wfi;
-	alpha = make_vm("alpha");
-	beta = make_vm("beta");
+	alpha = test_make_vm("alpha", RAM_SIZE, false);
+	beta = test_make_vm("beta", RAM_SIZE, false);
 	cur = vcpu_exit_resched(NULL); /* the first entry */
 	assert_ptr_equal(cur, &alpha->vcpus[0]);
 	return 0;

@@ -5,9 +5,11 @@
  * then send and receive packets the same way; the ring code is pv/ring.h.
  *
  * Doorbells: a channel's port gets a handler that counts doorbells and calls the channel's notify
- * function, if any (IRQ context). pv-guest owns the SKIFF_EV_CHANNEL port once a channel exists:
- * on that event it asks CHAN_INFO about every channel it has, marks the ones that closed, and
- * then calls the hook set with pv_chan_set_event_hook (root finds new channels there).
+ * function, if any (IRQ context). In root, all channels of one child share a port (the
+ * hypervisor binds one per child): a doorbell there counts for, and notifies, each of them.
+ * pv-guest owns the SKIFF_EV_CHANNEL port once a channel exists: on that event it asks CHAN_INFO
+ * about every channel it has, marks the ones that closed, and then calls the hook set with
+ * pv_chan_set_event_hook (root finds new channels there).
  *
  * A peer that breaks the ring protocol gets its channel closed: the call that found it reports
  * one line naming the peer VM (straight to SKIFF_HVC_CONSOLE_WRITE), closes the channel and
@@ -52,6 +54,7 @@ struct pv_chan {
 	void *notify_ctx;
 	bool notifying; /* inside notify: a doorbell taken by a wait there does not re-enter it */
 	void *pages;    /* child: the ring area (pv_alloc_pages), freed on close */
+	struct pv_chan *port_next; /* the next channel on my_port (root: a child's share one) */
 };
 
 /**

@@ -19,7 +19,7 @@
 #include <pv/pv.h>
 #include <pv/test.h>
 
-#define MAX_CHANNELS 64
+#define MAX_CHANNELS SKIFF_CHAN_MAX
 #define BATCH 256 /* packets taken from a channel at a time */
 #define MS(n) ((n)*1000UL)
 
