@@ -110,6 +110,7 @@ void arch_exception_unexpected(struct exc_frame *f, unsigned kind)
 {
 	unsigned ec = (f->esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
 
+	console_panic(); /* the report goes straight to the UART */
 	kprintf("\n*** Skiff EL2 crash: %s, %s\n", vector_name(kind), ec_name(ec));
 	kprintf("  ESR_EL2 0x%08lx (EC 0x%02x, IL %u, ISS 0x%07lx)  FAR_EL2 0x%lx\n", f->esr, ec,
 		(unsigned)((f->esr >> 25) & 1), f->esr & ESR_ISS_MASK, f->far);

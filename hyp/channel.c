@@ -85,7 +85,6 @@ unsigned chan_list(struct skiff_offer *out, unsigned max)
 	return n;
 }
 
-/* A free doorbell port of @vm (>= SKIFF_EV_FIRST_FREE), bound to @peer; 0 if none is free. */
 /*
  * A free doorbell port of @vm bound to @peer and owned by a channel (EVENT_BIND cannot take it
  * over). Taken from port 63 down, so they rarely meet the low ports guests bind themselves.
@@ -109,6 +108,33 @@ static void unbind_port(struct vm *vm, uint32_t port)
 	vm->ev_chan_ports &= ~(1ULL << port);
 	__atomic_fetch_and(&vm->ev_pending, ~(1ULL << port), __ATOMIC_RELAXED);
 	vm_events_update(vm);
+}
+
+/*
+ * Root's doorbell port for @child's channels: one per child, shared by all its open channels, so
+ * the 56 ports root has bound the number of children, not of channels (root finds which ring
+ * rang by looking at that child's rings). The port of an open channel of @child, else a new one.
+ */
+static uint32_t root_port_for(struct vm *root, struct vm *child, bool *fresh)
+{
+	for (unsigned i = 0; i < CHAN_MAX; i++)
+		if (chans[i].state == SKIFF_CHAN_OPEN && chans[i].root == root &&
+		    chans[i].child == child) {
+			*fresh = false;
+			return chans[i].root_port;
+		}
+	*fresh = true;
+	return bind_free_port(root, child);
+}
+
+/* Root's port of a channel that closed: unbound once no open channel shares it. */
+static void put_root_port(struct vm *root, uint32_t port)
+{
+	for (unsigned i = 0; i < CHAN_MAX; i++)
+		if (chans[i].state == SKIFF_CHAN_OPEN && chans[i].root == root &&
+		    chans[i].root_port == port)
+			return;
+	unbind_port(root, port);
 }
 
 /* Every page of [ipa, ipa + n pages) must be the child's own RAM. */
@@ -175,7 +201,9 @@ static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint6
 {
 	struct offer *o = offer < OFFER_MAX && offers[offer].used ? &offers[offer] : NULL;
 	int id = free_slot();
+	uint32_t root_port;
 	struct channel *c;
+	bool fresh;
 
 	if (!o)
 		return SKIFF_E_NOENT;
@@ -185,6 +213,7 @@ static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint6
 		return SKIFF_E_FAULT;
 	if (id < 0)
 		return SKIFF_E_BUSY;
+	root_port = root_port_for(o->root, child, &fresh); /* before this channel counts as open */
 	c = &chans[id];
 	*c = (struct channel){ .state = SKIFF_CHAN_OPEN,
 			       .offer = offer,
@@ -197,11 +226,11 @@ static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint6
 			       .child_ipa = ipa,
 			       .npages = (uint32_t)npages };
 	c->child_port = bind_free_port(child, o->root);
-	c->root_port = bind_free_port(o->root, child);
+	c->root_port = root_port;
 	if (!c->child_port || !c->root_port || !grant(c, (unsigned)id)) {
 		if (c->child_port)
 			unbind_port(child, c->child_port);
-		if (c->root_port)
+		if (c->root_port && fresh)
 			unbind_port(o->root, c->root_port);
 		c->state = SKIFF_CHAN_FREE;
 		return SKIFF_E_NOMEM;
@@ -256,7 +285,6 @@ int chan_info(struct vm *vm, uint64_t id, struct skiff_channel_info *info)
 	return err;
 }
 
-/* Revokes root's mapping and both ports; the survivors hear of it through SKIFF_EV_CHANNEL. */
 /*
  * Revokes the child's pages from root. Root's back-end may be in the middle of that ring, so its
  * window slot is pointed at a zeroed scratch page (reads as an empty ring) instead of left
@@ -276,12 +304,13 @@ static void revoke_locked(struct channel *c, unsigned id)
 			pgtable_unmap(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, PAGE_SIZE);
 }
 
+/* Revokes root's mapping and the ports; the survivors hear of it through SKIFF_EV_CHANNEL. */
 static void close_locked(struct channel *c, unsigned id)
 {
 	revoke_locked(c, id);
-	unbind_port(c->child, c->child_port);
-	unbind_port(c->root, c->root_port);
 	c->state = SKIFF_CHAN_CLOSED;
+	unbind_port(c->child, c->child_port);
+	put_root_port(c->root, c->root_port);
 }
 
 /* An end is done with a closed channel; when both are, the slot is free again. */

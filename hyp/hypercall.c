@@ -41,7 +41,7 @@ static void hvc_console_write(struct vcpu *v)
 	}
 	err = guest_copy_from(v->vm, buf, ipa_init(arg(v, 1)), len);
 	if (!err && v->vm->cfg.privileged)
-		console_output(buf, len); /* root owns the terminal */
+		console_terminal(buf, len); /* root owns the terminal */
 	else if (!err)
 		vm_console_put(v->vm, buf, len);
 	ret(v, err ? err : (int64_t)len);
@@ -195,7 +195,7 @@ static void (*const skiff_calls[])(struct vcpu *) = {
 	[0x0f] = hvc_chan_open,   [0x10] = hvc_chan_info,       [0x11] = hvc_chan_close,
 	[0x12] = hvc_vm_list,     [0x13] = hvc_vm_ctrl,         [0x14] = hvc_vm_create,
 	[0x15] = hvc_log_read,    [0x16] = hvc_event_send_wait, [0x17] = hvc_mem_release,
-	[0x18] = hvc_mem_info,
+	[0x18] = hvc_mem_info,    [0x19] = hvc_log_take,        [0x1a] = hvc_log_next,
 };
 _Static_assert(ARRAY_SIZE(skiff_calls) == SKIFF_HVC_COUNT, "a Skiff call has no handler");
 

@@ -186,3 +186,44 @@ void hvc_log_read(struct vcpu *v)
 	err = guest_copy_to(v->vm, ipa_init(arg(v, 1)), buf, n);
 	ret(v, err ? err : (int64_t)n);
 }
+
+/* The root partition holds the hypervisor's output: each new piece is an event for it. */
+static void held_output(void *root)
+{
+	vm_event_raise(root, SKIFF_EV_LOG);
+}
+
+void hvc_log_take(struct vcpu *v)
+{
+	if (!privileged(v))
+		return;
+	if (arg(v, 1) == 1) {
+		ret(v, (int64_t)console_hold(v->vm, held_output));
+	} else if (arg(v, 1) == 0) {
+		console_release(v->vm);
+		ret(v, 0);
+	} else {
+		ret(v, SKIFF_E_INVAL);
+	}
+}
+
+void hvc_log_next(struct vcpu *v)
+{
+	char buf[4096];
+	uint64_t first = 0, end = 0;
+	int64_t n;
+	int err;
+
+	if (!privileged(v))
+		return;
+	n = console_held_read(v->vm, arg(v, 3), buf, MIN(arg(v, 2), (uint64_t)sizeof(buf)), &first,
+			      &end);
+	if (n < 0) {
+		ret(v, SKIFF_E_INVAL);
+		return;
+	}
+	err = guest_copy_to(v->vm, ipa_init(arg(v, 1)), buf, (size_t)n);
+	ret(v, err ? err : n);
+	arch_vcpu_set_reg(&v->arch, 1, first);
+	arch_vcpu_set_reg(&v->arch, 2, end);
+}

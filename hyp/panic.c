@@ -7,6 +7,7 @@
 
 void machine_stop(void)
 {
+	console_panic(); /* the root partition will print nothing more: the UART is ours */
 	kprintf("skiff: stopping the machine\n");
 	/* First: a board that says so has no PSCI, and the DTB may claim one (a wrong DTB). */
 	if (board.power_off == BOARD_POWER_OFF_SEMIHOSTING)
@@ -21,6 +22,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	va_list ap;
 
 	arch_irq_save();
+	console_panic();
 	kprintf("\nPANIC (%s:%d): ", file, line);
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);

@@ -256,6 +256,7 @@ void vm_park(struct vm *vm, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	vm->state = VM_PARKED;
+	console_release(vm); /* a root partition's terminal: the hypervisor prints again */
 	kprintf("vm %u '%s' parked: %s\n", vm->id, vm->cfg.name, why);
 	vm_stopped(vm);
 }
@@ -264,6 +265,7 @@ void vm_shutdown(struct vm *vm, int code)
 {
 	vm->state = VM_SHUTDOWN;
 	vm->exit_code = code;
+	console_release(vm);
 	kprintf("vm %u '%s' exited with code %d\n", vm->id, vm->cfg.name, code);
 	vm_stopped(vm);
 }
@@ -272,6 +274,7 @@ void vm_reboot(struct vm *vm)
 {
 	const char *err;
 
+	console_release(vm);
 	stop_vcpus(vm);
 	chan_vm_gone(vm);
 	vmem_reset(vm);
@@ -309,6 +312,7 @@ void vm_destroy(struct vm *vm)
 {
 	struct cpu *c = this_cpu();
 
+	console_release(vm);
 	kprintf("vm %u '%s' destroyed\n", vm->id, vm->cfg.name);
 	vm->state = VM_SHUTDOWN;
 	stop_vcpus(vm);

@@ -37,6 +37,10 @@ guests: $(GUEST_ELFS) $(VM_CONFIGS)
 QEMU_TEST_DEPS += $(GUEST_ELFS) $(VM_CONFIGS)
 TEST_DEPS += test-pvguest-host check-pvguest-headers
 
+# The ring code moves packets with unaligned loads and stores: rings are used only with the MMU
+# on, where guest RAM is Normal memory and those are allowed (lib/ring.c, copy()).
+$(PV)/obj/pv-guest/lib/ring.c.o: PV_CFLAGS += -mno-strict-align
+
 $(PV)/obj/%.c.o: %.c mk/pvguest.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"

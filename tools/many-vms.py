@@ -5,7 +5,10 @@ guests at once (tests/qemu/test_many_vms.py) and for trying the scheduler at sca
     tools/many-vms.py --count 256 --image roll-call --memory-kib 256 -o build/dts/test-many-vms.dts
 
 VMs are named vm000, vm001, ... (node names, so also VM names) in node order, which is the order
-Skiff starts them and numbers them. The output is device-tree source: compile it with dtc.
+Skiff starts them and numbers them. `--root IMAGE` puts a privileged VM named "root" (4 MiB) of
+that image first, the root partition, which the others then have as VM 0 (its id) and use for
+their channels (tests/qemu/test_root_children.py). The output is device-tree source: compile it
+with dtc.
 Run with any python3 (standard library only).
 """
 import argparse
@@ -36,12 +39,12 @@ VM = """\
 """
 
 
-OBSERVER = """\
-\t\t{image} {{
+ROOT = """\
+\t\troot {{
 \t\t\timage = "{image}";
-\t\t\tmemory-kib = <1024>;
+\t\t\tmemory-kib = <4096>;
 \t\t\tvcpus = <1>;
-\t\t\tweight = <256>;
+\t\t\tweight = <1024>;
 \t\t\tcap = <0>;
 \t\t\targs = "{args}";
 \t\t\tprivileged;
@@ -50,11 +53,10 @@ OBSERVER = """\
 """
 
 
-def config(count, image, memory_kib, args, argv="", observer=None, observer_args=""):
-    """The config as device-tree source; `observer`: a privileged VM of that image first."""
+def config(count, image, memory_kib, args, argv="", root=None, root_args=""):
+    """The config as device-tree source; `root`: a privileged VM of that image first."""
     out = HEADER.format(argv=argv, count=count, image=image, memory_kib=memory_kib)
-    if observer:
-        out += OBSERVER.format(image=observer, args=observer_args)
+    out += ROOT.format(image=root, args=root_args) if root else ""
     out += "\n".join(VM.format(index=i, image=image, memory_kib=memory_kib, args=args)
                      for i in range(count))
     return out + "\t};\n};\n"
@@ -66,15 +68,14 @@ def main(argv=None):
     ap.add_argument("--image", required=True)
     ap.add_argument("--memory-kib", type=int, default=256)
     ap.add_argument("--args", default="", help="the args string of every VM")
-    ap.add_argument("--observer", help="image of a privileged VM placed first (e.g. memwatch)")
-    ap.add_argument("--observer-args", default="", help="its args string")
+    ap.add_argument("--root", metavar="IMAGE", help="a root partition of IMAGE first")
+    ap.add_argument("--root-args", default="", help="the root's args string")
     ap.add_argument("-o", "--output", help="file to write (default: stdout)")
     args = ap.parse_args(argv)
     if not 1 <= args.count <= 1000:
         ap.error("--count must be between 1 and 1000 (names have three digits)")
     text = config(args.count, args.image, args.memory_kib, args.args,
-                  " ".join(sys.argv[1:] if argv is None else argv), args.observer,
-                  args.observer_args)
+                  " ".join(sys.argv[1:] if argv is None else argv), args.root, args.root_args)
     if args.output:
         with open(args.output, "w") as f:
             f.write(text)

@@ -11,8 +11,9 @@
  * top) and ^U (drop a half-typed line); the answer is what the shell prints between "@<n> begin"
  * and "@<n> end <status>". Guest console lines ("[name] text") that arrive meanwhile are left
  * out; hypervisor messages are kept. With --json the answer is the one JSON object line; if a
- * hypervisor message cut it (the hypervisor prints whole lines, but may print between two of the
- * root's console writes), the request is sent again, up to three times.
+ * hypervisor message cut it (root prints them as lines of their own once it has taken them,
+ * LOG_TAKE; before that, or without it, the hypervisor prints whole lines, but may print between
+ * two of the root's console writes), the request is sent again, up to three times.
  *
  * Exit status: 0 the verb succeeded, 1 it failed (its one error line was printed), 2 usage, no
  * connection or timeout.

@@ -19,6 +19,10 @@
 #define SKIFF_CLASS_SHUTDOWN 3  /* root asks the guest to shut down gracefully */
 #define SKIFF_CLASS_BALLOON 4   /* memory issue */
 #define SKIFF_CLASS_ECHO 5      /* test/benchmark service: root echoes every packet back */
+#define SKIFF_CLASS_SINK 6      /* test/benchmark service: root reads and drops every packet */
+
+/* Channel ids are 0 .. SKIFF_CHAN_MAX - 1 (CHAN_INFO answers SKIFF_E_NOENT beyond). */
+#define SKIFF_CHAN_MAX 256
 
 /* ---- Ring area layout ----
  * A child shares `npages` pages at one page-aligned IPA range (even count, 4..256). The first

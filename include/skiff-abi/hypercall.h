@@ -13,7 +13,7 @@
 #define SKIFF_ABI_HYPERCALL_H
 
 #define SKIFF_ABI_MAJOR 1
-#define SKIFF_ABI_MINOR 1
+#define SKIFF_ABI_MINOR 2
 
 /* SMCCC function-ID fields (DEN0028 section 2.5). */
 #define SMCCC_FAST_CALL (1U << 31)
@@ -125,7 +125,27 @@
  */
 #define SKIFF_HVC_MEM_INFO SKIFF_FN(0x18)
 
-#define SKIFF_HVC_COUNT 0x19
+/* ---- The hypervisor's output, held for the root partition (docs/root.md) ---- */
+/**
+ * Root only: x1 = 1 takes the hypervisor's output off the terminal: from then on the hypervisor
+ * prints neither its messages (a VM parked, exited, created, ...) nor other VMs' console lines
+ * itself but holds them for the caller, raising SKIFF_EV_LOG, and the caller prints them at a
+ * line boundary (LOG_NEXT). x1 = 0 gives it back. When the caller dies or reboots, or the
+ * hypervisor panics, what it has not acknowledged is printed by the hypervisor and the
+ * hypervisor prints again. x0 = the sequence number of the first held byte to read (LOG_NEXT).
+ */
+#define SKIFF_HVC_LOG_TAKE SKIFF_FN(0x19)
+/**
+ * Root only, after LOG_TAKE: x1 = IPA of a buffer, x2 = its size, x3 = a sequence number.
+ * Acknowledges every held byte before x3 (the caller printed them) and copies held bytes from x3
+ * on into the buffer. x0 = bytes copied, x1 = the sequence number of the first of them (greater
+ * than x3 when x1 - x3 bytes were lost: the hypervisor holds the newest 16 KiB), x2 = the
+ * sequence number after the newest held byte (x1 + x0 < x2: more to read). SKIFF_E_INVAL when
+ * the caller did not take the output or x3 is before what it acknowledged or after x2.
+ */
+#define SKIFF_HVC_LOG_NEXT SKIFF_FN(0x1a)
+
+#define SKIFF_HVC_COUNT 0x1b
 
 #define SKIFF_VMCTL_PAUSE 1
 #define SKIFF_VMCTL_UNPAUSE 2
@@ -190,6 +210,7 @@ struct skiff_mem_info {
 #define SKIFF_EV_CONSOLE 2    /* console input is waiting (root: the UART) */
 #define SKIFF_EV_CHANNEL 3    /* a channel of this VM opened or closed: look with CHAN_INFO */
 #define SKIFF_EV_VMSTATE 4    /* root: some VM changed state (parked, exited): look with VM_LIST */
+#define SKIFF_EV_LOG 5        /* root, after LOG_TAKE: the hypervisor holds new output (LOG_NEXT) */
 #define SKIFF_EV_FIRST_FREE 8 /* ports 8..63: doorbells (EVENT_BIND, or bound by CHAN_OPEN) */
 
 #define SKIFF_VM_NONE 0xffffffffU

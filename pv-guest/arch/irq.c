@@ -1,22 +1,15 @@
-/** PSTATE.I masking (pv/irq.h) with MSR DAIFSet/DAIFClr (ARM ARM C5.2, DAIF). */
-#include <pv/arch/sysreg.h>
+/** PSTATE.I masking (pv/irq.h), out of line (pv/arch/irq.h has the inline forms). */
+#include <pv/arch/irq.h>
 #include <pv/irq.h>
-
-/* DAIFSet/DAIFClr immediate bits: D 8, A 4, I 2, F 1. */
-#define DAIF_IMM_I "2"
 
 unsigned long pv_irq_save(void)
 {
-	unsigned long flags = pv_read_daif();
-
-	__asm__ volatile("msr daifset, #" DAIF_IMM_I : : : "memory");
-	return flags;
+	return pv_arch_irq_save();
 }
 
 void pv_irq_restore(unsigned long flags)
 {
-	if (!(flags & PV_DAIF_I))
-		pv_irq_enable();
+	pv_arch_irq_restore(flags);
 }
 
 bool pv_irq_was_masked(unsigned long flags)
@@ -26,10 +19,10 @@ bool pv_irq_was_masked(unsigned long flags)
 
 void pv_irq_enable(void)
 {
-	__asm__ volatile("msr daifclr, #" DAIF_IMM_I : : : "memory");
+	__asm__ volatile("msr daifclr, #" PV_DAIF_IMM_I : : : "memory");
 }
 
 void pv_irq_disable(void)
 {
-	__asm__ volatile("msr daifset, #" DAIF_IMM_I : : : "memory");
+	__asm__ volatile("msr daifset, #" PV_DAIF_IMM_I : : : "memory");
 }

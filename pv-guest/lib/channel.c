@@ -4,6 +4,7 @@
  * with IRQs masked, so the main program and event handlers may share a channel.
  */
 #include <pv/alloc.h>
+#include <pv/arch/irq.h>
 #include <pv/channel.h>
 #include <pv/event.h>
 #include <pv/fmt.h>
@@ -16,7 +17,12 @@
 
 #define MAX_OFFERS 64 /* offers looked at by pv_chan_find_offer */
 
-static struct pv_chan *by_port[SKIFF_EV_PORTS]; /* the channel whose doorbell each port is */
+/*
+ * The channels whose doorbell each port is, linked by port_next: one in a child; in root, every
+ * channel of one child (the hypervisor gives root one port per child), each of which is told of
+ * the doorbell and looks at its own rings.
+ */
+static struct pv_chan *by_port[SKIFF_EV_PORTS];
 static void (*event_hook)(void);
 static bool watching; /* the SKIFF_EV_CHANNEL handler is ours */
 
@@ -95,20 +101,21 @@ bool pv_chan_check(struct pv_chan *ch)
 
 static void doorbell(unsigned int port)
 {
-	struct pv_chan *ch = by_port[port];
-
-	if (!ch)
-		return;
-	ch->doorbells++;
-	call_notify(ch);
+	for (struct pv_chan *ch = by_port[port], *next; ch; ch = next) {
+		next = ch->port_next;
+		ch->doorbells++;
+		call_notify(ch);
+	}
 }
 
 static void channel_event(unsigned int port)
 {
 	(void)port;
 	for (unsigned int p = SKIFF_EV_FIRST_FREE; p < SKIFF_EV_PORTS; p++)
-		if (by_port[p])
-			pv_chan_check(by_port[p]);
+		for (struct pv_chan *ch = by_port[p], *next; ch; ch = next) {
+			next = ch->port_next;
+			pv_chan_check(ch);
+		}
 	if (event_hook)
 		event_hook();
 }
@@ -135,28 +142,53 @@ void pv_chan_set_notify(struct pv_chan *ch, pv_chan_fn fn, void *ctx)
 	pv_irq_restore(flags);
 }
 
-/* Takes the doorbell port the hypervisor bound; a closed channel that had it lets it go. */
+/*
+ * Takes the doorbell port the hypervisor bound, next to the channels of the same peer that have
+ * it; one of another peer's channels that had it is gone (the port was freed and given anew).
+ */
 static long bind(struct pv_chan *ch)
 {
 	unsigned int port = ch->info.my_port;
+	unsigned long irq;
 
 	if (port < SKIFF_EV_FIRST_FREE || port >= SKIFF_EV_PORTS)
 		return SKIFF_E_INVAL;
-	if (by_port[port])
-		mark_closed(by_port[port]);
+	irq = pv_irq_save();
+	for (struct pv_chan **pp = &by_port[port]; *pp;) {
+		struct pv_chan *old = *pp;
+
+		if (old->info.peer_vm == ch->info.peer_vm) {
+			pp = &old->port_next;
+			continue;
+		}
+		*pp = old->port_next;
+		old->port_next = 0;
+		mark_closed(old);
+	}
+	ch->port_next = by_port[port];
 	by_port[port] = ch;
+	pv_irq_restore(irq);
 	watch();
 	return pv_event_handler(port, doorbell);
 }
 
+/* Leaves the port's list; the port is masked once no channel has it. */
 static void unbind(struct pv_chan *ch)
 {
 	unsigned int port = ch->info.my_port;
+	unsigned long irq;
 
-	if (port < SKIFF_EV_PORTS && by_port[port] == ch) {
+	if (port < SKIFF_EV_FIRST_FREE || port >= SKIFF_EV_PORTS)
+		return;
+	irq = pv_irq_save();
+	for (struct pv_chan **pp = &by_port[port]; *pp; pp = &(*pp)->port_next)
+		if (*pp == ch) {
+			*pp = ch->port_next;
+			break;
+		}
+	if (!by_port[port])
 		pv_event_handler(port, 0);
-		by_port[port] = 0;
-	}
+	pv_irq_restore(irq);
 }
 
 /* ---- Opening ---- */
@@ -261,6 +293,19 @@ long pv_chan_attach(unsigned int id, struct pv_chan **out)
 
 /* ---- Traffic ---- */
 
+/*
+ * CHAN_CLOSE for this end, once: the hypervisor frees the id only when both ends have closed it
+ * (or are gone), so this end says so even when the peer closed first, and never twice (by then
+ * the id may name a newer channel). 0, or SKIFF_E_NOENT when the hypervisor knows it no more.
+ */
+static long close_end(struct pv_chan *ch)
+{
+	if (ch->close_sent)
+		return 0;
+	ch->close_sent = true;
+	return pv_call(SKIFF_HVC_CHAN_CLOSE, ch->info.channel_id, 0);
+}
+
 /* One line straight to the hypervisor: the console itself may be the channel at fault. */
 static void report(const struct pv_chan *ch, long rc)
 {
@@ -276,11 +321,11 @@ static void report(const struct pv_chan *ch, long rc)
 }
 
 /* A ring result: a violation closes the channel. */
-static long settle(struct pv_chan *ch, long rc)
+static __attribute__((noinline)) long settle(struct pv_chan *ch, long rc)
 {
 	if (pv_ring_violation(rc) && !ch->closed) {
 		report(ch, rc);
-		pv_call(SKIFF_HVC_CHAN_CLOSE, ch->info.channel_id, 0);
+		close_end(ch);
 		mark_closed(ch);
 	}
 	return rc;
@@ -301,16 +346,34 @@ void pv_chan_ring(struct pv_chan *ch)
 long pv_chan_send_deferred(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
 			   const void *buf, uint32_t len, bool *ring)
 {
-	unsigned long irq = pv_irq_save();
+	unsigned long irq = pv_arch_irq_save();
 	bool signal = false;
 	long rc = ch->closed ? PV_CHAN_CLOSED :
 			       pv_ring_write(&ch->tx, type, flags, txid, buf, len, &signal);
 
-	if (rc == 0)
+	if (rc == 0) {
 		ch->sent++;
-	*ring |= signal;
-	rc = settle(ch, rc);
-	pv_irq_restore(irq);
+		*ring |= signal;
+	} else {
+		rc = settle(ch, rc);
+	}
+	pv_arch_irq_restore(irq);
+	return rc;
+}
+
+long pv_chan_send_batch(struct pv_chan *ch, const struct pv_ring_msg *msgs, unsigned int n)
+{
+	unsigned long irq = pv_arch_irq_save();
+	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_write_many(&ch->tx, msgs, n);
+
+	if (rc > 0) {
+		ch->sent += (unsigned long)rc;
+		if (pv_ring_publish(&ch->tx))
+			ring_peer(ch);
+	}
+	if (rc < 0 || ch->tx.broken)
+		rc = settle(ch, rc < 0 ? rc : ch->tx.broken);
+	pv_arch_irq_restore(irq);
 	return rc;
 }
 
@@ -327,16 +390,34 @@ long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 
 long pv_chan_recv(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size)
 {
-	unsigned long irq = pv_irq_save();
+	unsigned long irq = pv_arch_irq_save();
 	bool signal = false;
 	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_read(&ch->rx, pkt, buf, size, &signal);
 
 	if (rc >= 0)
 		ch->received++;
+	else
+		rc = settle(ch, rc);
 	if (signal)
 		ring_peer(ch);
-	rc = settle(ch, rc);
-	pv_irq_restore(irq);
+	pv_arch_irq_restore(irq);
+	return rc;
+}
+
+long pv_chan_recv_batch(struct pv_chan *ch, struct pv_ring_msg *msgs, unsigned int max, void *buf,
+			uint32_t size)
+{
+	unsigned long irq = pv_arch_irq_save();
+	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_read_many(&ch->rx, msgs, max, buf, size);
+
+	if (rc > 0) {
+		ch->received += (unsigned long)rc;
+		if (pv_ring_release(&ch->rx))
+			ring_peer(ch);
+	}
+	if (rc < 0 || ch->rx.broken)
+		rc = settle(ch, rc < 0 ? rc : ch->rx.broken);
+	pv_arch_irq_restore(irq);
 	return rc;
 }
 
@@ -501,34 +582,40 @@ long pv_chan_call(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 	return rc ? rc : pv_chan_recv_wait(ch, pkt, resp, size, 0);
 }
 
-/* Asks to be rung once everything sent was read: the free bytes now (all of them: drained). */
-static long request_empty(struct pv_chan *ch)
+/* Asks to be rung once `bytes` are free to write: the free bytes now. */
+static long request_space(struct pv_chan *ch, uint32_t bytes)
 {
 	unsigned long irq = pv_irq_save();
-	long rc = ch->closed ? PV_CHAN_CLOSED :
-			       pv_ring_request_space(&ch->tx, ch->tx.size - SKIFF_PKT_ALIGN);
+	long rc = ch->closed ? PV_CHAN_CLOSED : pv_ring_request_space(&ch->tx, bytes);
 
 	rc = settle(ch, rc);
 	pv_irq_restore(irq);
 	return rc;
 }
 
-long pv_chan_drain(struct pv_chan *ch, unsigned long timeout_us)
+long pv_chan_wait_space(struct pv_chan *ch, uint32_t bytes, unsigned long timeout_us)
 {
 	unsigned long deadline = deadline_after(timeout_us);
 
+	if (bytes > ch->tx.size - SKIFF_PKT_ALIGN)
+		return PV_RING_TOOBIG;
 	for (;;) {
 		unsigned long seen = ch->doorbells;
-		long rc = request_empty(ch);
+		long rc = request_space(ch, bytes);
 
 		if (rc < 0)
 			return rc;
-		if (rc == (long)(ch->tx.size - SKIFF_PKT_ALIGN))
+		if (rc >= (long)bytes)
 			return 0;
 		if (expired(deadline))
 			return PV_RING_FULL;
 		wait_doorbell(ch, seen, deadline);
 	}
+}
+
+long pv_chan_drain(struct pv_chan *ch, unsigned long timeout_us)
+{
+	return pv_chan_wait_space(ch, ch->tx.size - SKIFF_PKT_ALIGN, timeout_us);
 }
 
 /* ---- Closing ---- */
@@ -540,9 +627,8 @@ long pv_chan_close(struct pv_chan *ch)
 	if (!ch)
 		return 0;
 	unbind(ch);
-	if (!ch->closed)
-		rc = pv_call(SKIFF_HVC_CHAN_CLOSE, ch->info.channel_id, 0);
-	if (rc == SKIFF_E_NOENT) /* closed meanwhile by the peer or the hypervisor */
+	rc = close_end(ch);
+	if (rc == SKIFF_E_NOENT) /* the hypervisor let go of it already (this end's VM restarted) */
 		rc = 0;
 	ch->closed = true;
 	if (ch->pages && rc == 0) /* revoked: root can no longer reach them */

@@ -2,9 +2,10 @@
  * String functions (pv/string.h). Built with -fno-tree-loop-distribute-patterns so GCC does not
  * turn these loops back into calls to themselves.
  *
- * memset and memcpy move 8-byte words once the pointers allow it (channel rings copy every
- * payload twice), but only aligned ones: -mstrict-align forbids the compiler unaligned accesses,
- * and with the MMU off all memory is Device memory, where they fault.
+ * memset and pv_memcpy_strict move 8-byte words once the pointers allow it, but only aligned
+ * ones: -mstrict-align forbids the compiler unaligned accesses, and with the MMU off all memory is
+ * Device memory, where they fault. memcpy itself is arch/memcpy.S (SIMD, any alignment), which
+ * hands over to pv_memcpy_strict while the MMU is off.
  */
 #include <pv/string.h>
 #include <stdbool.h>
@@ -56,7 +57,7 @@ static void copy_words(unsigned char *d, const unsigned char *s, size_t n)
 		*dw++ = *sw++;
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+void *pv_memcpy_strict(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;

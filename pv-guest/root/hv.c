@@ -36,6 +36,26 @@ long hv_log_read(char *buf, unsigned long size)
 	return pv_call(SKIFF_HVC_LOG_READ, (unsigned long)buf, size);
 }
 
+long hv_log_take(unsigned long *seq)
+{
+	long rc = pv_call(SKIFF_HVC_LOG_TAKE, 1, 0);
+
+	if (rc < 0)
+		return rc;
+	*seq = (unsigned long)rc;
+	return 0;
+}
+
+long hv_log_next(unsigned long seq, char *buf, unsigned long size, unsigned long *first,
+		 unsigned long *end)
+{
+	struct pv_hvc_res r = pv_hvc(SKIFF_HVC_LOG_NEXT, (unsigned long)buf, size, seq);
+
+	*first = r.x1;
+	*end = r.x2;
+	return (long)r.x0;
+}
+
 unsigned int hv_self_id(void)
 {
 	return pv_start_info()->vm_id;

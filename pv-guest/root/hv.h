@@ -27,6 +27,20 @@ long hv_vm_create(const char *name);
 /** The newest hypervisor log bytes, at most `size`: the count or an error. */
 long hv_log_read(char *buf, unsigned long size);
 
+/**
+ * Takes the hypervisor's output off the terminal (LOG_TAKE): 0 and *seq, the first held byte to
+ * print, or an error.
+ */
+long hv_log_take(unsigned long *seq);
+
+/**
+ * After hv_log_take: acknowledges the held bytes before `seq` and copies up to `size` from `seq`
+ * on (LOG_NEXT). The count, *first (> seq: bytes were lost) and *end (after the newest), or an
+ * error.
+ */
+long hv_log_next(unsigned long seq, char *buf, unsigned long size, unsigned long *first,
+		 unsigned long *end);
+
 /** This VM's id. */
 unsigned int hv_self_id(void);
 

@@ -9,14 +9,13 @@
 #include <pv/pv.h>
 
 #include "hv.h"
+#include "hyplog.h"
 #include "loop.h"
 #include "services.h"
 #include "shell.h"
 #include "term.h"
 #include "vms.h"
 
-/* Longest sleep while the prompt waits: how soon hypervisor lines that broke it are repaired. */
-#define PROMPT_CHECK_US 200000UL
 #define IDLE_US 1000000UL
 
 static volatile unsigned long work; /* ports that fired since the loop last looked */
@@ -89,6 +88,8 @@ int main(void)
 {
 	loop_watch(SKIFF_EV_CONSOLE);
 	loop_watch(SKIFF_EV_VMSTATE); /* SKIFF_EV_CHANNEL belongs to pv-guest's channel code */
+	loop_watch(SKIFF_EV_LOG);
+	hyplog_start(); /* the hypervisor's messages come to us from now on */
 	banner();
 	services_start();
 	shell_start("list");
@@ -96,14 +97,14 @@ int main(void)
 		unsigned long now = hv_now_us(), w;
 		unsigned long next = earliest(services_poll(now), shell_tick(now));
 
-		next = earliest(next,
-				now + (term_mode() == TERM_PROMPT ? PROMPT_CHECK_US : IDLE_US));
+		next = earliest(next, now + IDLE_US);
+		hyplog_poll(); /* at a line boundary: the prompt is drawn again after it */
 		term_flush();
 		w = wait_work(next);
+		if (w & (1UL << SKIFF_EV_LOG))
+			hyplog_kick();
 		read_input();
 		if (w & (1UL << SKIFF_EV_VMSTATE))
 			vms_refresh();
-		if (w & (1UL << SKIFF_EV_VMSTATE) || term_foreign_output())
-			shell_redraw();
 	}
 }

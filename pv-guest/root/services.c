@@ -25,7 +25,7 @@
 #include "term.h"
 #include "vms.h"
 
-#define ROOT_CHANNELS 64 /* channel ids scanned: the hypervisor has 64 */
+#define ROOT_CHANNELS SKIFF_CHAN_MAX /* channel ids scanned */
 #define SERVE_BUDGET 64
 #define HEARTBEAT_US 1000000UL
 #define LINE_BYTES 240
@@ -119,11 +119,7 @@ static void drop(struct svc *s)
 		shell_detach("its console channel closed");
 	if (s->line_len)
 		term_notice("[%s] %.*s", vm_name(s->vm), (int)s->line_len, s->line);
-	/* A slot is free again once both ends closed it: say so even when the child closed first
-	 * (pv_chan_close calls CHAN_CLOSE only for a channel it still believes open). */
-	if (s->ch->closed)
-		pv_call(SKIFF_HVC_CHAN_CLOSE, s->ch->info.channel_id, 0);
-	pv_chan_close(s->ch);
+	pv_chan_close(s->ch); /* also when the child closed first: the id is freed then */
 	pv_free(s->held_buf);
 	memset(s, 0, sizeof(*s));
 }
@@ -185,7 +181,7 @@ static void console_data(struct svc *s, const char *p, unsigned long n)
 	for (unsigned long i = 0; i < n; i++) {
 		char c = p[i];
 		if (c != '\n' && c != '\r' && s->line_len < LINE_BYTES)
-			s->line[s->line_len++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+			s->line[s->line_len++] = term_printable(c);
 		if (c == '\n' || s->line_len == LINE_BYTES) {
 			term_notice("[%s] %.*s", vm_name(s->vm), (int)s->line_len, s->line);
 			s->line_len = 0;

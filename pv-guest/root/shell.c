@@ -6,6 +6,7 @@
 #include <pv/fmt.h>
 #include <pv/string.h>
 
+#include "hyplog.h"
 #include "json.h"
 #include "line.h"
 #include "shell.h"
@@ -85,8 +86,10 @@ void verb_json_begin(const struct cmd *c)
 
 int verb_done(const struct cmd *c, const struct vm_rec *r, const char *what, bool hv_says)
 {
-	if (!c->json && hv_says)
+	if (!c->json && hv_says) {
+		hyplog_now(); /* the hypervisor's line about it is the verb's output */
 		return VERB_OK;
+	}
 	if (!c->json) {
 		term_printf("vm %u '%s' %s\n", r->st.id, r->st.name, what);
 		return VERB_OK;
@@ -285,12 +288,6 @@ void shell_start(const char *first)
 	}
 	pv_snprintf(copy, sizeof(copy), "%s", first);
 	execute(copy);
-}
-
-void shell_redraw(void)
-{
-	if (term_mode() == TERM_PROMPT)
-		line_redraw(&sh.ed);
 }
 
 void shell_input(const char *buf, unsigned long len)

@@ -17,9 +17,6 @@
 /** Runs `first` (a command line, or NULL), then draws the first prompt. */
 void shell_start(const char *first);
 
-/** Draws the prompt line again if it is on screen (something else was printed over it). */
-void shell_redraw(void);
-
 /** Keystrokes from the operator. */
 void shell_input(const char *buf, unsigned long len);
 

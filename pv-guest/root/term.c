@@ -14,9 +14,7 @@
 static struct {
 	char buf[1024];
 	unsigned long len;
-	char last;     /* the last byte buffered (term_mid_line()) */
-	char tail[64]; /* the log's newest bytes after the root's last flush */
-	long tail_len;
+	char last; /* the last byte buffered (term_mid_line()) */
 	enum term_mode mode;
 	void (*redraw)(void);
 	unsigned long held;
@@ -24,8 +22,8 @@ static struct {
 
 /*
  * The next piece to send from buf[off, len): at most SKIFF_CONSOLE_MAX bytes, ending after a
- * newline when there is one, so the hypervisor's lines (printed between two calls) fall between
- * the root's lines.
+ * newline when there is one, so that if the hypervisor prints between two calls (it does when
+ * the root could not take its output, hyplog.h) its lines fall between the root's lines.
  */
 static unsigned long piece(unsigned long off)
 {
@@ -51,20 +49,6 @@ void term_flush(void)
 		off += (unsigned long)done;
 	}
 	term.len = 0;
-	term.tail_len = hv_log_read(term.tail, sizeof(term.tail));
-}
-
-bool term_foreign_output(void)
-{
-	char now[sizeof(term.tail)];
-	long n = hv_log_read(now, sizeof(now));
-
-	if (n == term.tail_len && (n <= 0 || !memcmp(now, term.tail, (unsigned long)n)))
-		return false;
-	if (n > 0)
-		memcpy(term.tail, now, (unsigned long)n);
-	term.tail_len = n;
-	return true;
 }
 
 static void put(char c)

@@ -43,11 +43,11 @@ bool term_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Notices held back since the last call (and resets the count). */
 unsigned long term_take_held(void);
 
-/**
- * True when something other than the root wrote to the terminal since the last call or flush:
- * the tail of the hypervisor's log (which records every console byte) changed.
- */
-bool term_foreign_output(void);
+/** `c`, or '?' for a control byte (other than a tab) that must not reach the terminal raw. */
+static inline char term_printable(char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+}
 
 /** The cursor is not at the start of a line (something was written after the last '\n'). */
 bool term_mid_line(void);

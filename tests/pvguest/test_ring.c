@@ -75,7 +75,8 @@ static void pair_free(struct pair *p)
 /* Both ends at offset `off` of an empty ring (white box: the private indices too). */
 static void pair_at(struct pair *p, uint32_t off)
 {
-	p->w.index = p->r.index = off;
+	p->w.index = p->w.stored = p->r.index = p->r.stored = off;
+	p->w.known = p->r.known = 0; /* what each end learnt from the old indices */
 	p->hdr->write_index = p->hdr->read_index = off;
 }
 
@@ -416,6 +417,134 @@ static void test_request_space_for_drain(void **state)
 	pair_free(&p);
 }
 
+/* ---- Batches ---- */
+
+/* Every length up to past the inline-copy limit, from and into buffers at every misalignment. */
+static void test_unaligned_buffers(void **state)
+{
+	uint8_t in[256 + 8], out[256 + 8];
+	struct skiff_packet pkt;
+	struct pair p;
+	bool sig;
+
+	(void)state;
+	pair_new(&p, 1024);
+	for (uint32_t len = 0; len <= 200; len++)
+		for (uint32_t mis = 0; mis < 8; mis++) {
+			pattern(in + mis, len, len * 8 + mis);
+			memset(out, 0xee, sizeof(out));
+			assert_int_equal(pv_ring_write(&p.w, 1, 0, len, in + mis, len, &sig), 0);
+			assert_int_equal(pv_ring_read(&p.r, &pkt, out + 7 - mis, len, &sig), len);
+			if (len)
+				assert_memory_equal(in + mis, out + 7 - mis, len);
+			for (uint32_t i = 0; i < 7 - mis; i++) /* nothing before the buffer */
+				assert_int_equal(out[i], 0xee);
+			for (uint32_t i = 7 - mis + len; i < sizeof(out); i++) /* nor after */
+				assert_int_equal(out[i], 0xee);
+		}
+	pair_free(&p);
+}
+
+/* Packets written as a batch are invisible until published; the reader is rung once. */
+static void test_write_many_publishes_once(void **state)
+{
+	struct pv_ring_msg m[8];
+	uint8_t payload[8][40];
+	struct skiff_packet pkt;
+	uint8_t buf[64];
+	struct pair p;
+	bool sig;
+
+	(void)state;
+	pair_new(&p, 1024);
+	for (int i = 0; i < 8; i++) {
+		pattern(payload[i], (uint32_t)(5 * i), (uint32_t)i);
+		m[i] = (struct pv_ring_msg){ { 3, 1, (uint32_t)(5 * i), 100 + (uint64_t)i },
+					     payload[i] };
+	}
+	assert_int_equal(pv_ring_write_many(&p.w, m, 8), 8);
+	assert_int_equal(p.hdr->write_index, 0); /* not yet published */
+	assert_int_equal(pv_ring_read(&p.r, &pkt, buf, sizeof(buf), &sig), PV_RING_EMPTY);
+	assert_true(pv_ring_publish(&p.w));  /* empty before, reader not polling */
+	assert_false(pv_ring_publish(&p.w)); /* nothing new */
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pv_ring_read(&p.r, &pkt, buf, sizeof(buf), &sig), 5 * i);
+		assert_int_equal(pkt.type, 3);
+		assert_int_equal(pkt.flags, 1);
+		assert_true(pkt.txid == 100 + (uint64_t)i);
+		if (i)
+			assert_memory_equal(buf, payload[i], (size_t)(5 * i));
+	}
+	assert_false(pv_ring_publish(&p.w)); /* all read, but nothing new to announce */
+	/* a batch the ring cannot hold: what fits is written, the rest is for later */
+	m[0].hdr.len = 600;
+	m[1].hdr.len = 600;
+	m[0].buf = m[1].buf = calloc(1, 600);
+	assert_int_equal(pv_ring_write_many(&p.w, m, 2), 1);
+	assert_int_equal(pv_ring_write_many(&p.w, m + 1, 1), PV_RING_FULL);
+	assert_int_equal(p.hdr->pending_send_size, pv_ring_packet_bytes(600));
+	m[1].hdr.len = SKIFF_PKT_MAX_PAYLOAD + 1;
+	assert_int_equal(pv_ring_write_many(&p.w, m + 1, 1), PV_RING_TOOBIG);
+	free((void *)m[0].buf);
+	pair_free(&p);
+}
+
+/* A batch read: payloads at 8-aligned offsets of one buffer, space given back once. */
+static void test_read_many_releases_once(void **state)
+{
+	_Alignas(8) uint8_t buf[100];
+	struct pv_ring_msg m[16];
+	uint8_t payload[64];
+	struct pair p;
+	bool sig;
+
+	(void)state;
+	pair_new(&p, 256);
+	pattern(payload, sizeof(payload), 9);
+	/* 6 packets of 20 bytes (40 each in the ring: 240 of 248) */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(pv_ring_write(&p.w, 2, 0, (uint64_t)i, payload + i, 20, &sig), 0);
+	assert_int_equal(pv_ring_write(&p.w, 2, 0, 6, payload, 20, &sig), PV_RING_FULL);
+	/* 20 bytes take 24 of the buffer: 4 fit in 100 bytes, the fifth does not */
+	assert_int_equal(pv_ring_read_many(&p.r, m, 16, buf, sizeof(buf)), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_ptr_equal(m[i].buf, buf + 24 * i);
+		assert_int_equal(m[i].hdr.len, 20);
+		assert_true(m[i].hdr.txid == (uint64_t)i);
+		assert_memory_equal(m[i].buf, payload + i, 20);
+	}
+	assert_int_equal(p.hdr->read_index, 0); /* not given back yet */
+	assert_true(pv_ring_release(&p.r));     /* the writer waits for 40 bytes: 168 free now */
+	assert_int_equal(p.hdr->read_index, 160);
+	assert_false(pv_ring_release(&p.r)); /* nothing more to give */
+	assert_int_equal(pv_ring_read_many(&p.r, m, 1, buf, sizeof(buf)), 1); /* max */
+	assert_int_equal(pv_ring_read_many(&p.r, m, 16, buf, 19), PV_RING_TOOBIG);
+	assert_int_equal(pv_ring_read_many(&p.r, m, 16, buf, sizeof(buf)), 1);
+	assert_int_equal(pv_ring_read_many(&p.r, m, 16, buf, sizeof(buf)), PV_RING_EMPTY);
+	assert_int_equal(pv_ring_read_many(&p.r, m, 0, buf, sizeof(buf)), 0);
+	pair_free(&p);
+}
+
+/* A violation in the middle of a batch: the packets before it, then the violation, for good. */
+static void test_read_many_stops_at_a_violation(void **state)
+{
+	struct skiff_packet forged = { 1, 0, 200, 0 };
+	_Alignas(8) uint8_t buf[256];
+	struct pv_ring_msg m[4];
+	struct pair p;
+	bool sig;
+
+	(void)state;
+	pair_new(&p, 256);
+	assert_int_equal(pv_ring_write(&p.w, 1, 0, 0, buf, 8, &sig), 0);
+	memcpy(p.data + 24, &forged, sizeof(forged)); /* claims more than is published */
+	p.hdr->write_index = 24 + 16 + 8;
+	assert_int_equal(pv_ring_read_many(&p.r, m, 4, buf, sizeof(buf)), 1);
+	assert_int_equal(pv_ring_read_many(&p.r, m, 4, buf, sizeof(buf)), PV_RING_BAD_LENGTH);
+	assert_int_equal(pv_ring_avail_read(&p.r), PV_RING_BAD_LENGTH);
+	pair_free(&p);
+}
+
 /* ---- Hostile peers ---- */
 
 static void test_violations_are_sticky(void **state)
@@ -648,7 +777,7 @@ static void test_hostile_writer_fuzz(void **state)
 		pair_new(&p, size);
 		fill_random(p.data, size < 8192 ? size : 8192);
 		idx = rnd_below(size / 8) * 8;
-		p.r.index = idx;
+		p.r.index = p.r.stored = idx;
 		p.hdr->read_index = idx;
 		w = hostile_index(size);
 		p.hdr->write_index = w;
@@ -737,6 +866,7 @@ struct stream {
 	struct pair p;
 	unsigned long packets;
 	unsigned int max_extra; /* payload = 8-byte sequence number + up to this many bytes */
+	unsigned int batch;     /* > 0: write_many/publish and read_many/release, this many */
 	sem_t data, space;
 	unsigned long rings_to_reader, rings_to_writer, full, empty;
 	const char *error; /* set by a thread (cmocka's asserts are not for other threads) */
@@ -767,6 +897,89 @@ static bool doorbell_wait(sem_t *s)
 static uint32_t stream_len(const struct stream *st, unsigned long seq)
 {
 	return SEQ_BYTES + (uint32_t)(seq * 2654435761UL % (st->max_extra + 1));
+}
+
+/* The producer of a batched stream: up to st->batch packets a call, one publish each. */
+static void *batch_producer(void *arg)
+{
+	struct stream *st = arg;
+	uint8_t *bufs = calloc(st->batch, SEQ_BYTES + 256);
+	struct pv_ring_msg *m = calloc(st->batch, sizeof(*m));
+	unsigned long seq = 0;
+
+	while (seq < st->packets && !failed(st)) {
+		unsigned int n = 0;
+		long rc;
+
+		for (; n < st->batch && seq + n < st->packets; n++) {
+			uint8_t *buf = bufs + n * (SEQ_BYTES + 256);
+			unsigned long s = seq + n;
+
+			m[n] = (struct pv_ring_msg){ { 1, 0, stream_len(st, s), s }, buf };
+			memcpy(buf, &s, SEQ_BYTES);
+			for (uint32_t i = SEQ_BYTES; i < m[n].hdr.len; i++)
+				buf[i] = (uint8_t)(s + i);
+		}
+		rc = pv_ring_write_many(&st->p.w, m, n);
+		if (rc > 0) {
+			seq += (unsigned long)rc;
+			if (pv_ring_publish(&st->p.w)) {
+				st->rings_to_reader++;
+				sem_post(&st->data);
+			}
+		} else if (rc == PV_RING_FULL) {
+			st->full++;
+			if (!doorbell_wait(&st->space))
+				set_error(st, "batch producer: lost wake-up (pending_send_size)");
+		} else {
+			set_error(st, "batch producer: write failed");
+		}
+	}
+	free(bufs);
+	free(m);
+	return NULL;
+}
+
+/* The consumer of a batched stream: up to st->batch packets a call, one release each. */
+static void *batch_consumer(void *arg)
+{
+	struct stream *st = arg;
+	uint8_t *buf = malloc(st->batch * (SEQ_BYTES + 256));
+	struct pv_ring_msg *m = calloc(st->batch, sizeof(*m));
+	unsigned long seq = 0;
+
+	while (seq < st->packets && !failed(st)) {
+		long n = pv_ring_read_many(&st->p.r, m, st->batch, buf,
+					   st->batch * (SEQ_BYTES + 256));
+
+		if (n == PV_RING_EMPTY) {
+			st->empty++;
+			if (!doorbell_wait(&st->data))
+				set_error(st, "batch consumer: lost wake-up (empty -> non-empty)");
+			continue;
+		}
+		for (long k = 0; k < n && !failed(st); k++, seq++) {
+			const uint8_t *p = m[k].buf;
+			unsigned long got;
+
+			memcpy(&got, p, SEQ_BYTES);
+			if (m[k].hdr.len != stream_len(st, seq) || got != seq ||
+			    m[k].hdr.txid != seq)
+				set_error(st, "batch consumer: packet lost, reordered or resized");
+			for (uint32_t i = SEQ_BYTES; i < m[k].hdr.len; i++)
+				if (p[i] != (uint8_t)(seq + i))
+					set_error(st, "batch consumer: payload corrupted");
+		}
+		if (n < 0)
+			set_error(st, "batch consumer: read failed");
+		else if (pv_ring_release(&st->p.r)) {
+			st->rings_to_writer++;
+			sem_post(&st->space);
+		}
+	}
+	free(buf);
+	free(m);
+	return NULL;
 }
 
 static void *producer(void *arg)
@@ -836,7 +1049,8 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static void run_stream(uint32_t size, unsigned long packets, unsigned int max_extra)
+static void run_stream(uint32_t size, unsigned long packets, unsigned int max_extra,
+		       unsigned int batch)
 {
 	struct stream *st = calloc(1, sizeof(*st));
 	pthread_t prod, cons;
@@ -844,10 +1058,11 @@ static void run_stream(uint32_t size, unsigned long packets, unsigned int max_ex
 	pair_new(&st->p, size);
 	st->packets = packets;
 	st->max_extra = max_extra;
+	st->batch = batch;
 	sem_init(&st->data, 0, 0);
 	sem_init(&st->space, 0, 0);
-	assert_int_equal(pthread_create(&cons, NULL, consumer, st), 0);
-	assert_int_equal(pthread_create(&prod, NULL, producer, st), 0);
+	assert_int_equal(pthread_create(&cons, NULL, batch ? batch_consumer : consumer, st), 0);
+	assert_int_equal(pthread_create(&prod, NULL, batch ? batch_producer : producer, st), 0);
 	pthread_join(prod, NULL);
 	pthread_join(cons, NULL);
 	if (st->error)
@@ -867,14 +1082,22 @@ static void run_stream(uint32_t size, unsigned long packets, unsigned int max_ex
 static void test_threads_million_packets(void **state)
 {
 	(void)state;
-	run_stream(4096, 1000000, 40);
+	run_stream(4096, 1000000, 40, 0);
 }
 
 /* The smallest ring: the writer is full most of the time, so pending_send_size does the work. */
 static void test_threads_tiny_ring(void **state)
 {
 	(void)state;
-	run_stream(64, 200000, 32);
+	run_stream(64, 200000, 32, 0);
+}
+
+/* Batches both ways (write_many/publish, read_many/release): none lost, no wake-up missed. */
+static void test_threads_batches(void **state)
+{
+	(void)state;
+	run_stream(4096, 1000000, 40, 16);
+	run_stream(256, 200000, 60, 5);
 }
 
 int main(int argc, char **argv)
@@ -891,12 +1114,17 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_signal_only_on_empty_to_nonempty),
 		cmocka_unit_test(test_pending_send_size),
 		cmocka_unit_test(test_request_space_for_drain),
+		cmocka_unit_test(test_unaligned_buffers),
+		cmocka_unit_test(test_write_many_publishes_once),
+		cmocka_unit_test(test_read_many_releases_once),
+		cmocka_unit_test(test_read_many_stops_at_a_violation),
 		cmocka_unit_test(test_violations_are_sticky),
 		cmocka_unit_test(test_lengths_beyond_what_was_written),
 		cmocka_unit_test(test_hostile_writer_fuzz),
 		cmocka_unit_test(test_hostile_reader_fuzz),
 		cmocka_unit_test(test_threads_million_packets),
 		cmocka_unit_test(test_threads_tiny_ring),
+		cmocka_unit_test(test_threads_batches),
 	};
 
 	if (argc > 1)

@@ -23,8 +23,9 @@ def test_bench_writes_every_figure_as_json(skiff_bin, tmp_path, capsys):
     assert set(results) == {b.name for b in bench.BENCHES}
     assert {"boot_time", "image_size"} <= set(results)
     for name, r in results.items():
-        assert set(r) == {"value", "unit", "target"}, name
-        assert isinstance(r["value"], int) and r["value"] > 0, name
+        higher = {"higher_is_better": True} if r.get("higher_is_better") else {}
+        assert set(r) == {"value", "unit", "target"} | set(higher), name
+        assert isinstance(r["value"], (int, float)) and r["value"] > 0, name
         assert isinstance(r["unit"], str) and r["unit"], name
         assert r["target"] is None or isinstance(r["target"], (int, float)), name
     assert results["boot_time"]["unit"] == "us"
@@ -48,3 +49,15 @@ def test_bench_parses_the_real_console_and_flags_a_missing_figure():
     assert bench.parse(boot[0], "Skiff 0.1.0 hypervisor\nPANIC (x.c:1): y\n") is None
     results = bench.results_json(boot, {b.name: None for b in boot})
     assert "NOT MEASURED" in bench.table(results)
+
+
+def test_bench_throughputs_are_minimums():
+    bench = load_bench()
+    stream = {b.name: b for b in bench.BENCHES if b.run == "stream"}
+    assert set(stream) == {"channel_throughput_4k", "channel_throughput_64"}
+    assert all(b.higher for b in stream.values())
+    b = stream["channel_throughput_64"]
+    assert bench.parse(b, "BENCH channel_throughput_64 0.53 bytes/instruction") == 0.53
+    assert bench.status(0.53, 0.5, higher=True) == "ok"
+    assert bench.status(0.42, 0.5, higher=True) == "UNDER TARGET"
+    assert bench.status(2400, 1500) == "OVER TARGET"

@@ -51,3 +51,21 @@ def test_channels_end_to_end():
                          r"ring index out of range or unaligned\); closing it", console), console
     finally:
         q.close()
+
+
+def test_one_way_streams_reach_the_sink_whole():
+    """dts/bench-channels.dts (make bench's channel_throughput_*): 64 MiB in 4 KiB packets and
+    64 MiB in 64-byte packets, sent in batches, all read by the sink in order. The figures are
+    printed, not judged (timing belongs to make bench)."""
+    q = Qemu(f"{virt_machine()} -icount shift=0,sleep=off -kernel {BUILD / 'skiff.bin'} "
+             f"{guest_args('bench-channels')}", timeout=120)
+    try:
+        console = q.expect_all([r"closed, 16384 packets, 67108864 bytes, 0 out of order",
+                                r"closed, 1048576 packets, 67108864 bytes, 0 out of order",
+                                r"chan-root: vm 1: bench: done"])
+        for name in ["4k", "64"]:
+            assert re.search(rf"BENCH channel_throughput_{name} \d+\.\d\d bytes/instruction",
+                             console), console
+        assert "FAIL" not in console
+    finally:
+        q.close()

@@ -77,3 +77,19 @@ def test_top_refreshes_until_a_key(shell):
     shell.expect(PROMPT)
     with pytest.raises(AssertionError):
         shell.expect(r"skiff top:", timeout=1.5)
+
+
+def test_hypervisor_message_never_lands_in_a_half_typed_line(shell):
+    """The root partition takes the hypervisor's output (LOG_TAKE): a guest parked while the
+    operator types appears on a line of its own, the prompt and the half-typed line come back
+    after it, and the line still runs."""
+    vm = re.search(r"\d+", command(shell, "create bad-later\r", r"vm \d+ 'bad-later' created"))
+    shell.child.send("lis")  # bad-later reads outside its RAM two seconds after it starts
+    shell.expect(r"parked: [^\r\n]*\r*\n\r*skiff> lis\x1b\[K", timeout=15)
+    raw = shell.child.before + shell.child.after
+    # erased first: the message starts a line, nothing of the prompt before it
+    assert re.search(rf"\r\x1b\[Kvm {vm.group(0)} 'bad-later' parked: data abort", raw), \
+        repr(raw[-300:])
+    shell.child.send("t\r")
+    shell.expect(rf"bad-later +{vm.group(0)} +2048 +1  parked")
+    shell.expect(PROMPT)

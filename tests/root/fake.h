@@ -19,6 +19,10 @@ struct fake {
 	char out[1 << 16]; /* everything written to the console */
 	unsigned long out_len;
 	const char *log; /* the hypervisor log LOG_READ returns */
+	long take_err;   /* LOG_TAKE answers this when non-zero */
+	char held[4096]; /* output the hypervisor holds for root (LOG_NEXT): sequence numbers from 0
+			  */
+	unsigned long held_len, held_oldest, acked;
 	unsigned long now_us;
 	unsigned int services[FAKE_VMS]; /* bit n: a channel of class n is open */
 	unsigned int shutdown_requests;
@@ -33,6 +37,9 @@ void fake_reset(void);
 
 /** Adds a VM; returns its record. */
 struct skiff_vm_status *fake_add(unsigned int id, const char *name, unsigned int state);
+
+/** The hypervisor holds `s` for root (and would raise SKIFF_EV_LOG). */
+void fake_hold(const char *s);
 
 /** Feeds keystrokes to the shell and flushes the terminal. */
 void fake_type(const char *keys);

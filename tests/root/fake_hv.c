@@ -118,6 +118,14 @@ long hv_vm_ctrl(unsigned int id, unsigned int op)
 	fake.last_ctrl_op = op;
 	if (!st)
 		return SKIFF_E_NOENT;
+	/* what the hypervisor says on the console (held for root) */
+	if (op == SKIFF_VMCTL_REBOOT || op == SKIFF_VMCTL_DESTROY) {
+		char line[80];
+
+		snprintf(line, sizeof(line), "vm %u '%s' %s\n", id, st->name,
+			 op == SKIFF_VMCTL_REBOOT ? "rebooting" : "destroyed");
+		fake_hold(line);
+	}
 	if (op == SKIFF_VMCTL_PAUSE)
 		st->state = SKIFF_VM_STATE_PAUSED;
 	else if (op == SKIFF_VMCTL_UNPAUSE)
@@ -131,7 +139,12 @@ long hv_vm_create(const char *name)
 {
 	if (fake.create_err)
 		return fake.create_err;
+	char line[80];
+
 	fake_add(7, name, SKIFF_VM_STATE_RUNNING);
+	snprintf(line, sizeof(line), "vm 7 '%s' created: 2048 KiB, 1 vCPU, weight 256, cap 0%%\n",
+		 name);
+	fake_hold(line);
 	return 7;
 }
 
@@ -142,6 +155,37 @@ long hv_log_read(char *buf, unsigned long size)
 
 	memcpy(buf, fake.log + from, n - from);
 	return (long)(n - from);
+}
+
+void fake_hold(const char *s)
+{
+	unsigned long n = strlen(s);
+
+	memcpy(fake.held + fake.held_len, s, n);
+	fake.held_len += n;
+}
+
+long hv_log_take(unsigned long *seq)
+{
+	if (fake.take_err)
+		return fake.take_err;
+	*seq = fake.acked;
+	return 0;
+}
+
+long hv_log_next(unsigned long seq, char *buf, unsigned long size, unsigned long *first,
+		 unsigned long *end)
+{
+	unsigned long from = seq > fake.held_oldest ? seq : fake.held_oldest, n;
+
+	if (seq < fake.acked || seq > fake.held_len)
+		return SKIFF_E_INVAL;
+	fake.acked = seq;
+	n = fake.held_len - from < size ? fake.held_len - from : size;
+	memcpy(buf, fake.held + from, n);
+	*first = from;
+	*end = fake.held_len;
+	return (long)n;
 }
 
 unsigned int hv_self_id(void)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fake.h"
+#include "hyplog.h"
 #include "shell.h"
 #include "term.h"
 
@@ -16,6 +17,7 @@ static const char *run(const char *line)
 static void start(void)
 {
 	fake_reset();
+	hyplog_start(); /* as the root does: the hypervisor's lines come through it */
 	shell_start(0);
 	term_flush();
 	fake_screen();
@@ -34,6 +36,7 @@ static int count(const char *s, const char *what)
 TEST(shell_starts_with_first_command_and_prompt)
 {
 	fake_reset();
+	hyplog_start();
 	shell_start("list");
 	term_flush();
 	const char *s = fake_screen();
@@ -137,7 +140,9 @@ TEST(shell_refuses_the_root_itself)
 TEST(shell_destroy_reboot)
 {
 	start();
-	CHECK_STREQ(run("reboot ticker"), "reboot ticker\nskiff> "); /* the hypervisor says it */
+	/* the hypervisor says it; the verb prints its line at once */
+	CHECK_STREQ(run("reboot ticker"), "reboot ticker\nvm 2 'ticker' rebooting\nskiff> ");
+	CHECK_EQ(fake.acked, fake.held_len);
 	CHECK_EQ(fake.last_ctrl_op, SKIFF_VMCTL_REBOOT);
 	CHECK(strstr(run("json destroy ticker"), "\"result\":\"destroyed\"}"));
 	CHECK_EQ(fake.nvms, 2);
@@ -147,6 +152,8 @@ TEST(shell_destroy_reboot)
 TEST(shell_create)
 {
 	start();
+	CHECK_STREQ(run("create spare"), "create spare\nvm 7 'spare' created: 2048 KiB, 1 vCPU, "
+					 "weight 256, cap 0%\nskiff> ");
 	CHECK(strstr(run("json create extra"),
 		     "\"id\":7,\"name\":\"extra\",\"result\":\"created\"}"));
 	fake.create_err = SKIFF_E_NOENT;

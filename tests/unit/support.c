@@ -14,6 +14,7 @@
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/uart.h>
+#include <skiff/vm.h>
 #include <skiff/vmem.h>
 #include <skiff/vmid.h>
 
@@ -134,7 +135,7 @@ struct pa_range test_arm64_image(size_t size, uint64_t text_offset)
 
 /* A UART that keeps what the console sends it, for assertions on guest output. */
 static struct {
-	char buf[16384];
+	char buf[65536]; /* more than the console holds for the root partition (16 KiB) */
 	size_t len;
 } captured;
 
@@ -173,6 +174,21 @@ static const struct uart capture_uart = { .drv = &capture_driver };
 const char *test_output_tail(size_t n)
 {
 	return captured.buf + (captured.len > n ? captured.len - n : 0);
+}
+
+struct vm *test_make_vm(const char *name, uint64_t ram_size, bool privileged)
+{
+	struct vm_config cfg = { .ram_size = ram_size, .vcpus = 1, .weight = 256 };
+	const char *err = NULL;
+	struct vm *vm;
+
+	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+	cfg.privileged = privileged;
+	cfg.image = test_arm64_image(0x200, 0);
+	vm = vm_create(&cfg, &err);
+	if (!vm)
+		fail_msg("vm_create(%s): %s", name, err);
+	return vm;
 }
 
 int test_setup(void **state)

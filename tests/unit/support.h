@@ -45,6 +45,13 @@ void test_guest_machine(uint64_t nframes);
  */
 struct pa_range test_arm64_image(size_t size, uint64_t text_offset);
 
+struct vm;
+/**
+ * A running VM made by vm_create (after test_guest_machine): one vCPU, weight 256, @ram_size
+ * bytes of RAM, a small test Image (test_arm64_image); fails the test if it cannot be made.
+ */
+struct vm *test_make_vm(const char *name, uint64_t ram_size, bool privileged);
+
 /** cmocka setup/teardown: fake_reset() before, test_ram_free_all() after each test. */
 int test_setup(void **state);
 int test_teardown(void **state);

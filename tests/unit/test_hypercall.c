@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include <skiff/console.h>
 #include <skiff/cpu.h>
 #include <skiff/mm.h>
 #include <skiff/sched.h>
@@ -30,28 +31,14 @@ static void wfi(void)
 		fake.counter = fake.timer_deadline;
 }
 
-static struct vm *make_vm(const char *name)
-{
-	struct vm_config cfg = { .ram_size = RAM_SIZE, .vcpus = 1, .weight = 256 };
-	const char *err = NULL;
-	struct vm *vm;
-
-	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
-	cfg.image = test_arm64_image(0x200, 0);
-	vm = vm_create(&cfg, &err);
-	if (!vm)
-		fail_msg("vm_create(%s): %s", name, err);
-	return vm;
-}
-
 static int setup(void **state)
 {
 	test_setup(state);
 	fake_mm.input_bits[MM_STAGE2] = 39;
 	test_guest_machine(512);
 	fake.wfi_hook = wfi;
-	alpha = make_vm("alpha");
-	beta = make_vm("beta");
+	alpha = test_make_vm("alpha", RAM_SIZE, false);
+	beta = test_make_vm("beta", RAM_SIZE, false);
 	cur = vcpu_exit_resched(NULL); /* the first entry */
 	assert_ptr_equal(cur, &alpha->vcpus[0]);
 	return 0;
@@ -449,6 +436,46 @@ static void test_reboot_restarts_from_the_image(void **state)
 	assert_int_equal(hvc(SKIFF_HVC_VM_INFO, 0, 0, 0), alpha->id);
 }
 
+/*
+ * LOG_TAKE and LOG_NEXT: alpha, made the root partition, takes the hypervisor's output; a
+ * message is then held for it (SKIFF_EV_LOG), read with a sequence number, and what it had not
+ * acknowledged when it reboots is printed by the hypervisor.
+ */
+static void test_root_takes_the_hypervisors_output(void **state)
+{
+	static const char msg[] = "vm 9 'held' parked: for the root\n";
+	const uint64_t buf = VM_RAM_IPA + 0x3000, len = sizeof(msg) - 1;
+	int64_t seq;
+
+	(void)state;
+	run(beta);
+	assert_int_equal(hvc(SKIFF_HVC_LOG_TAKE, 1, 0, 0), SKIFF_E_DENIED); /* not privileged */
+	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, buf, 64, 0), SKIFF_E_DENIED);
+	run(alpha);
+	alpha->cfg.privileged = true;
+	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, buf, 64, 0), SKIFF_E_INVAL); /* not taken yet */
+	seq = hvc(SKIFF_HVC_LOG_TAKE, 1, 0, 0);
+	assert_true(seq >= 0);
+	assert_int_equal(hvc(SKIFF_HVC_LOG_TAKE, 2, 0, 0), SKIFF_E_INVAL);
+	assert_int_equal(hvc(SKIFF_HVC_EVENT_MASK, 0, 1ULL << SKIFF_EV_LOG, 0), 0);
+	kprintf("%s", msg);
+	assert_null(strstr(test_output_tail(1024), "for the root"));
+	assert_true(alpha->ev_pending & 1ULL << SKIFF_EV_LOG);
+	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, buf, 64, (uint64_t)seq), len);
+	assert_memory_equal(gmem(alpha, buf), msg, len);
+	assert_int_equal(reg(1), seq);
+	assert_int_equal(reg(2), seq + len);
+	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, buf, 64, (uint64_t)seq + 40), SKIFF_E_INVAL);
+	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, 0x1000, 64, (uint64_t)seq), SKIFF_E_FAULT);
+	/* printed: the next read acknowledges it */
+	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, buf, 64, (uint64_t)seq + len), 0);
+	kprintf("not yet printed by the root\n");
+	call(SKIFF_HVC_REBOOT, 0, 0, 0); /* acknowledged up to seq: the rest is ours to print */
+	assert_output_contains("not yet printed by the root\n");
+	assert_null(strstr(test_output_tail(1024), "for the root"));
+	assert_output_contains("'alpha' rebooting\n"); /* printed again */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +495,7 @@ int main(void)
 		T(test_shutdown_stops_the_vm),
 		T(test_psci_system_off),
 		T(test_reboot_restarts_from_the_image),
+		T(test_root_takes_the_hypervisors_output),
 	};
 
 	return cmocka_run_group_tests_name("hypercall", tests, NULL, NULL);

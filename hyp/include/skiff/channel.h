@@ -1,8 +1,9 @@
 /**
  * Channel offers and grants (docs/channels.md): the hypervisor's half of VMBus-like channels.
  * It checks and maps a child's ring pages into root's grant window, binds a doorbell port in each
- * VM to the other, and revokes all of it when either side closes or dies. Ring contents are the
- * two guests' business. One lock (chan_lock) protects both tables; it is taken before vm locks.
+ * VM to the other (in root, one per child, shared by that child's channels), and revokes all of
+ * it when either side closes or dies. Ring contents are the two guests' business. One lock
+ * (chan_lock) protects both tables; it is taken before vm locks.
  */
 #ifndef SKIFF_CHANNEL_H
 #define SKIFF_CHANNEL_H
@@ -12,9 +13,9 @@
 
 struct vm;
 
-#define CHAN_MAX 64
+#define CHAN_MAX SKIFF_CHAN_MAX
 #define OFFER_MAX 64
-#define CHAN_WINDOW_IPA 0x4000000000UL /* root's grant window: 1 MiB per channel id */
+#define CHAN_WINDOW_IPA 0x4000000000UL /* root's grant window: 1 MiB per channel id (256 MiB) */
 #define CHAN_SLOT_BYTES (SKIFF_RING_MAX_PAGES * SKIFF_RING_PAGE)
 
 /** Root offers a service; returns the offer id or a negative SKIFF_E_*. */

@@ -20,6 +20,8 @@ void hvc_vm_list(struct vcpu *v);
 void hvc_vm_ctrl(struct vcpu *v);
 void hvc_vm_create(struct vcpu *v);
 void hvc_log_read(struct vcpu *v);
+void hvc_log_take(struct vcpu *v);
+void hvc_log_next(struct vcpu *v);
 /* Memory calls (hypercall_mem.c). */
 void hvc_mem_release(struct vcpu *v);
 void hvc_mem_info(struct vcpu *v);

@@ -5,9 +5,11 @@
  * then send and receive packets the same way; the ring code is pv/ring.h.
  *
  * Doorbells: a channel's port gets a handler that counts doorbells and calls the channel's notify
- * function, if any (IRQ context). pv-guest owns the SKIFF_EV_CHANNEL port once a channel exists:
- * on that event it asks CHAN_INFO about every channel it has, marks the ones that closed, and
- * then calls the hook set with pv_chan_set_event_hook (root finds new channels there).
+ * function, if any (IRQ context). In root, all channels of one child share a port (the
+ * hypervisor binds one per child): a doorbell there counts for, and notifies, each of them.
+ * pv-guest owns the SKIFF_EV_CHANNEL port once a channel exists: on that event it asks CHAN_INFO
+ * about every channel it has, marks the ones that closed, and then calls the hook set with
+ * pv_chan_set_event_hook (root finds new channels there).
  *
  * A peer that breaks the ring protocol gets its channel closed: the call that found it reports
  * one line naming the peer VM (straight to SKIFF_HVC_CONSOLE_WRITE), closes the channel and
@@ -44,6 +46,7 @@ struct pv_chan {
 	struct skiff_channel_info info;   /* CHAN_INFO at open/attach: ports, peer, npages */
 	bool root_side;                   /* attached by root (rings in root's grant window) */
 	volatile bool closed;             /* closed or revoked: no more traffic */
+	bool close_sent;                  /* this end's CHAN_CLOSE is done */
 	struct pv_ring tx, rx;            /* what this side writes / reads */
 	volatile unsigned long doorbells; /* doorbells received so far */
 	unsigned long sent, received;     /* packets */
@@ -51,6 +54,7 @@ struct pv_chan {
 	void *notify_ctx;
 	bool notifying; /* inside notify: a doorbell taken by a wait there does not re-enter it */
 	void *pages;    /* child: the ring area (pv_alloc_pages), freed on close */
+	struct pv_chan *port_next; /* the next channel on my_port (root: a child's share one) */
 };
 
 /**
@@ -92,6 +96,15 @@ long pv_chan_send(struct pv_chan *ch, unsigned int type, unsigned int flags, uin
 long pv_chan_send_deferred(struct pv_chan *ch, unsigned int type, unsigned int flags, uint64_t txid,
 			   const void *buf, uint32_t len, bool *ring);
 
+/**
+ * Sends msgs[0..n) in order, as many as fit now, made visible to the peer together and ringing
+ * it at most once (the ring was empty and the peer is not polling). Returns how many were sent,
+ * fewer than n when the ring filled up (pv_chan_wait_space, then send the rest) or a packet was
+ * PV_RING_TOOBIG (it is then the first of the rest); with none sent, PV_RING_FULL, PV_RING_TOOBIG,
+ * PV_CHAN_CLOSED or a violation.
+ */
+long pv_chan_send_batch(struct pv_chan *ch, const struct pv_ring_msg *msgs, unsigned int n);
+
 /** Rings the peer (EVENT_SEND), after pv_chan_send_deferred asked for it. */
 void pv_chan_ring(struct pv_chan *ch);
 
@@ -106,6 +119,17 @@ long pv_chan_send_wait(struct pv_chan *ch, unsigned int type, unsigned int flags
  * violation. Rings the peer when it waits for the space this made.
  */
 long pv_chan_recv(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size);
+
+/**
+ * Receives up to `max` packets at once, their payloads copied one after the other (each at an
+ * 8-byte aligned offset) into `buf` of `size` bytes, their headers into msgs[]; their space goes
+ * back to the peer together (rung once if it waits for it). Returns how many (fewer than `max`:
+ * no more waiting, or the next does not fit in what is left of `buf`), or with none,
+ * PV_RING_EMPTY, PV_RING_TOOBIG (the next packet is larger than `size`: pv_chan_recv or
+ * pv_chan_discard it), PV_CHAN_CLOSED or a violation.
+ */
+long pv_chan_recv_batch(struct pv_chan *ch, struct pv_ring_msg *msgs, unsigned int max, void *buf,
+			uint32_t size);
 
 /** pv_chan_recv, waiting for a packet: PV_RING_EMPTY only after `timeout_us` (0: never). */
 long pv_chan_recv_wait(struct pv_chan *ch, struct skiff_packet *pkt, void *buf, uint32_t size,
@@ -144,6 +168,14 @@ long pv_chan_unmask(struct pv_chan *ch);
 long pv_chan_discard(struct pv_chan *ch);
 
 /**
+ * Waits until `bytes` are free to write (pv_ring_packet_bytes of what is to be sent): 0,
+ * PV_RING_FULL after `timeout_us` (0: never), PV_RING_TOOBIG (more than the ring can ever have
+ * free), PV_CHAN_CLOSED or a violation. A writer streaming packets waits for a good part of the
+ * ring (half, say) rather than for one packet, so the reader is not woken for each.
+ */
+long pv_chan_wait_space(struct pv_chan *ch, uint32_t bytes, unsigned long timeout_us);
+
+/**
  * Waits until the peer has read everything sent (before shutting down, say): 0, PV_RING_FULL
  * after `timeout_us` (0: never), PV_CHAN_CLOSED or a violation.
  */
@@ -157,8 +189,9 @@ void pv_chan_set_notify(struct pv_chan *ch, pv_chan_fn fn, void *ctx);
 bool pv_chan_check(struct pv_chan *ch);
 
 /**
- * Closes the channel (CHAN_CLOSE unless already closed), stops its doorbell and frees it, and the
- * child's ring pages once the hypervisor no longer grants them: 0 or a SKIFF_E_* code.
+ * Closes this end (CHAN_CLOSE, also when the peer closed first or the channel was revoked: the
+ * hypervisor frees the id once both ends have closed it), stops its doorbell and frees it, and
+ * the child's ring pages once the hypervisor no longer grants them: 0 or a SKIFF_E_* code.
  */
 long pv_chan_close(struct pv_chan *ch);
 

@@ -5,10 +5,11 @@
  *
  * The header and data live in memory the peer may write at any moment. The ring keeps its own
  * index (write index for a writer, read index for a reader) and its data size privately and never
- * reads them back; it loads the peer's index once per call, checks it (< size, multiple of 8),
- * and copies a packet's header out before checking its length against the bytes the peer
- * published. A violation is sticky: every later call on that ring returns it, and the channel
- * should be closed.
+ * reads them back. It loads the peer's index at most once per call, and only when what it learnt
+ * from the last load is used up (the peer can only add to that), checks every load (< size,
+ * multiple of 8), and copies a packet's header out before checking its length against the bytes
+ * the peer published. A violation is sticky: every later call on that ring returns it, and the
+ * channel should be closed.
  *
  * Ordering: header fields are accessed with sequentially consistent atomics, so payload bytes
  * are written before the index that announces them and read before the index that gives them
@@ -52,9 +53,17 @@ struct pv_ring {
 	struct skiff_ring_header *hdr; /* shared */
 	uint8_t *data;                 /* shared, `size` bytes */
 	uint32_t size;                 /* data bytes, known locally, never read from `hdr` */
-	uint32_t index; /* my own index: write_index (writer) or read_index (reader) */
-	bool waiting;   /* writer: pending_send_size is set */
-	long broken;    /* 0, or the violation every call now returns */
+	uint32_t index;  /* my own index: write_index (writer) or read_index (reader) */
+	uint32_t known;  /* writer: bytes known free; reader: bytes known published (ring.c) */
+	uint32_t stored; /* my index as last stored in the header (publish, release) */
+	bool waiting;    /* writer: pending_send_size is set */
+	long broken;     /* 0, or the violation every call now returns */
+};
+
+/** One packet of a batch (pv_ring_write_many, pv_ring_read_many, pv_chan_send/recv_batch). */
+struct pv_ring_msg {
+	struct skiff_packet hdr; /* type, flags, len (payload bytes), txid */
+	const void *buf;         /* the payload (read: in the reader's buffer) */
 };
 
 /** Bytes a packet with `len` payload bytes takes in a ring: header, payload, padding to 8. */
@@ -85,6 +94,27 @@ long pv_ring_write(struct pv_ring *r, unsigned int type, unsigned int flags, uin
 		   const void *payload, uint32_t len, bool *signal);
 
 /**
+ * pv_ring_write without making the packet visible yet: it is in the ring, but the reader sees it
+ * only after pv_ring_publish. A writer with a batch calls this for each packet and publishes
+ * once; it must publish before it waits for space or sleeps. Returns as pv_ring_write.
+ */
+long pv_ring_write_deferred(struct pv_ring *r, unsigned int type, unsigned int flags, uint64_t txid,
+			    const void *payload, uint32_t len);
+
+/**
+ * pv_ring_write_deferred for m[0..n) in order: how many were written (fewer than n when the next
+ * did not fit, or was too big: the next call reports it), or with none, what
+ * pv_ring_write_deferred returned for the first.
+ */
+long pv_ring_write_many(struct pv_ring *r, const struct pv_ring_msg *m, unsigned int n);
+
+/**
+ * Makes every packet written so far visible to the reader (stores write_index). True when the
+ * reader should be rung: the ring was empty before them and its interrupt_mask is 0.
+ */
+bool pv_ring_publish(struct pv_ring *r);
+
+/**
  * Reads the next packet: its header into *pkt, its payload into `buf`. Returns the payload length
  * (0 is a valid packet), PV_RING_EMPTY, or a violation. PV_RING_TOOBIG when the payload is larger
  * than `bufsize`: the packet stays in the ring and *pkt holds its header (pkt->len says what is
@@ -93,6 +123,31 @@ long pv_ring_write(struct pv_ring *r, unsigned int type, unsigned int flags, uin
  */
 long pv_ring_read(struct pv_ring *r, struct skiff_packet *pkt, void *buf, uint32_t bufsize,
 		  bool *signal);
+
+/**
+ * pv_ring_read without giving the space back yet: the packet is consumed here (the next call
+ * reads the one after it), but the writer sees its space only after pv_ring_release. A reader
+ * taking a batch calls this for each packet and releases once; it must release before it unmasks
+ * or sleeps (the writer's empty -> non-empty test looks at read_index).
+ */
+long pv_ring_read_deferred(struct pv_ring *r, struct skiff_packet *pkt, void *buf,
+			   uint32_t bufsize);
+
+/**
+ * pv_ring_read_deferred for up to `max` packets, their payloads one after the other at 8-byte
+ * aligned offsets of `buf` (`size` bytes), their headers and places in m[]: how many were read
+ * (fewer than `max` when no more were waiting, the next does not fit in what is left of `buf`,
+ * or the peer broke the protocol: the next call reports it), or with none, what
+ * pv_ring_read_deferred returned.
+ */
+long pv_ring_read_many(struct pv_ring *r, struct pv_ring_msg *m, unsigned int max, void *buf,
+		       uint32_t size);
+
+/**
+ * Gives the space of every packet read so far back to the writer (stores read_index). True when
+ * the writer should be rung: it waits (pending_send_size) for space that is there only now.
+ */
+bool pv_ring_release(struct pv_ring *r);
 
 /** The next packet's header without consuming it: its payload length, PV_RING_EMPTY or a violation.
  */

@@ -13,4 +13,7 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 
+/** memcpy with aligned accesses only, as Device memory needs (memcpy's MMU-off path). */
+void *pv_memcpy_strict(void *dst, const void *src, size_t n);
+
 #endif

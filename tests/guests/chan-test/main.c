@@ -1,10 +1,12 @@
 /**
  * chan-test: pv-guest's channel API end to end, one image in two roles (dts/test-channels.dts).
  *
- * role=root (a privileged VM; a stand-in for the root partition): offers ECHO and CONSOLE,
- *   attaches to every channel the hypervisor announces, echoes ECHO packets back (same type,
- *   flags and txid) and prints each CONSOLE line as "chan-root: vm <id>: <line>". It reports
- *   "chan-root: attached channel N class C from vm V" and "chan-root: channel N closed".
+ * role=root (a privileged VM; a stand-in for the root partition): offers ECHO, CONSOLE and
+ *   SINK, attaches to every channel the hypervisor announces, echoes ECHO packets back (same
+ *   type, flags and txid), reads and drops SINK packets (checking that their txids count up from
+ *   0 and that each payload starts with its txid) and prints each CONSOLE line as
+ *   "chan-root: vm <id>: <line>". It reports "chan-root: attached channel N class C from vm V"
+ *   and "chan-root: channel N closed" (for a sink: "..., P packets, B bytes, E out of order").
  *
  * role=child: runs the TEST()s below (offers, the console through the channel, echo round trips
  *   of every size class, a burst of `burst` (default 100000) small packets checked for loss and
@@ -17,13 +19,21 @@
 #include <pv/pv.h>
 #include <pv/test.h>
 
-#define MAX_CHANNELS 64
+#define MAX_CHANNELS SKIFF_CHAN_MAX
+#define BATCH 256 /* packets taken from a channel at a time */
 #define MS(n) ((n)*1000UL)
 
 /* ---- Root role ---- */
 
-static struct pv_chan *attached[MAX_CHANNELS];
+static struct pv_chan *attached[MAX_CHANNELS]; /* by channel id */
+static struct pv_chan *live[MAX_CHANNELS];     /* the attached ones, for the loop */
+static unsigned int nlive;
 static volatile bool rescan = true;
+
+/* What each SINK channel delivered. */
+static struct sink {
+	unsigned long packets, bytes, disorder;
+} sinks[MAX_CHANNELS];
 
 static void channel_event(void)
 {
@@ -37,36 +47,78 @@ static void scan(void)
 
 	for (unsigned int id = 0; id < MAX_CHANNELS; id++) {
 		if (attached[id] && attached[id]->closed) {
+			struct sink *k = &sinks[id];
+
+			if (attached[id]->info.class_id == SKIFF_CLASS_SINK)
+				pv_printf(
+					"chan-root: channel %u closed, %lu packets, %lu bytes, %lu "
+					"out of order\n",
+					id, k->packets, k->bytes, k->disorder);
+			else
+				pv_printf("chan-root: channel %u closed\n", id);
 			pv_chan_close(attached[id]);
 			attached[id] = 0;
-			pv_printf("chan-root: channel %u closed\n", id);
 		}
 		if (attached[id] || pv_call(SKIFF_HVC_CHAN_INFO, id, (unsigned long)&info) != 0 ||
 		    info.state != SKIFF_CHAN_OPEN)
 			continue;
+		sinks[id] = (struct sink){ 0 };
 		if (pv_chan_attach(id, &attached[id]) == 0)
 			pv_printf("chan-root: attached channel %u class %u from vm %u\n", id,
 				  info.class_id, info.child_vm);
 	}
+	nlive = 0;
+	for (unsigned int id = 0; id < MAX_CHANNELS; id++)
+		if (attached[id])
+			live[nlive++] = attached[id];
 }
 
-/* Moves up to a batch of packets on one channel; true if there was anything. */
+/* A sink packet: counted, and its order checked (txid and the payload's first word). */
+static void sink(struct sink *k, const struct pv_ring_msg *m)
+{
+	uint64_t first = 0;
+
+	if (m->hdr.len >= 8) /* 8-byte aligned in the receive buffer */
+		first = *(const uint64_t *)m->buf;
+	if (m->hdr.txid != k->packets || (m->hdr.len >= 8 && first != m->hdr.txid))
+		k->disorder++;
+	k->packets++;
+	k->bytes += m->hdr.len;
+}
+
+static void serve_one(struct pv_chan *ch, const struct pv_ring_msg *m)
+{
+	if (ch->info.class_id == SKIFF_CLASS_ECHO)
+		pv_chan_send_wait(ch, m->hdr.type, m->hdr.flags, m->hdr.txid, m->buf, m->hdr.len,
+				  MS(1000));
+	else if (ch->info.class_id == SKIFF_CLASS_CONSOLE)
+		pv_printf("chan-root: vm %u: %.*s", ch->info.child_vm, (int)m->hdr.len,
+			  (const char *)m->buf);
+}
+
+/*
+ * Moves packets on one channel; true if there were any. A sink takes them in batches (one
+ * read_index update per batch); the others a packet at a time, each answered before the next is
+ * read (an echo's round trip is timed packet by packet).
+ */
 static bool serve(struct pv_chan *ch)
 {
-	static char buf[SKIFF_PKT_MAX_PAYLOAD];
-	struct skiff_packet pkt;
-	int n;
+	static _Alignas(8) char buf[SKIFF_PKT_MAX_PAYLOAD];
+	static struct pv_ring_msg msgs[BATCH];
+	long n;
 
-	for (n = 0; n < 64 && !ch->closed; n++) {
-		long len = pv_chan_recv(ch, &pkt, buf, sizeof(buf));
+	if (ch->info.class_id == SKIFF_CLASS_SINK) {
+		n = pv_chan_recv_batch(ch, msgs, BATCH, buf, sizeof(buf));
+		for (long i = 0; i < n; i++)
+			sink(&sinks[ch->info.channel_id], &msgs[i]);
+		return n > 0;
+	}
+	for (n = 0; n < 64; n++) {
+		struct pv_ring_msg m = { .buf = buf };
 
-		if (len < 0)
+		if (pv_chan_recv(ch, &m.hdr, buf, sizeof(buf)) < 0)
 			break;
-		if (ch->info.class_id == SKIFF_CLASS_ECHO)
-			pv_chan_send_wait(ch, pkt.type, pkt.flags, pkt.txid, buf, (uint32_t)len,
-					  MS(1000));
-		else if (ch->info.class_id == SKIFF_CLASS_CONSOLE)
-			pv_printf("chan-root: vm %u: %.*s", ch->info.child_vm, (int)len, buf);
+		serve_one(ch, &m);
 	}
 	return n > 0;
 }
@@ -76,11 +128,12 @@ static int root_main(void)
 	pv_console_chan_off();
 	pv_chan_set_event_hook(channel_event);
 	if (pv_call(SKIFF_HVC_CHAN_OFFER, SKIFF_CLASS_ECHO, 0) < 0 ||
-	    pv_call(SKIFF_HVC_CHAN_OFFER, SKIFF_CLASS_CONSOLE, 0) < 0) {
+	    pv_call(SKIFF_HVC_CHAN_OFFER, SKIFF_CLASS_CONSOLE, 0) < 0 ||
+	    pv_call(SKIFF_HVC_CHAN_OFFER, SKIFF_CLASS_SINK, 0) < 0) {
 		pv_printf("chan-root: cannot offer\n");
 		return 1;
 	}
-	pv_printf("chan-root: offering echo and console\n");
+	pv_printf("chan-root: offering echo, console and sink\n");
 	for (;;) {
 		unsigned long seen = pv_event_count();
 		bool busy = false;
@@ -89,20 +142,17 @@ static int root_main(void)
 			rescan = false;
 			scan();
 		}
-		for (unsigned int id = 0; id < MAX_CHANNELS; id++)
-			if (attached[id])
-				busy |= serve(attached[id]);
+		for (unsigned int i = 0; i < nlive; i++)
+			busy |= serve(live[i]);
 		if (busy || rescan)
 			continue;
 		/* Idle: doorbells on again, unless a packet slipped in while they were off. */
-		for (unsigned int id = 0; id < MAX_CHANNELS; id++)
-			if (attached[id])
-				busy |= pv_chan_unmask(attached[id]) > 0;
+		for (unsigned int i = 0; i < nlive; i++)
+			busy |= pv_chan_unmask(live[i]) > 0;
 		if (!busy)
 			pv_wait_event_since(seen);
-		for (unsigned int id = 0; id < MAX_CHANNELS; id++)
-			if (attached[id])
-				pv_chan_mask(attached[id]);
+		for (unsigned int i = 0; i < nlive; i++)
+			pv_chan_mask(live[i]);
 	}
 }
 
@@ -128,8 +178,9 @@ TEST(chan_offers_listed)
 
 	CHECK(wait_offer(SKIFF_CLASS_ECHO, &offer));
 	CHECK(wait_offer(SKIFF_CLASS_CONSOLE, &offer));
-	CHECK_EQ(pv_chan_list_offers(all, 4), 2);
-	CHECK_EQ(pv_chan_list_offers(all, 0), 2);
+	CHECK(wait_offer(SKIFF_CLASS_SINK, &offer));
+	CHECK_EQ(pv_chan_list_offers(all, 4), 3);
+	CHECK_EQ(pv_chan_list_offers(all, 0), 3);
 	CHECK_EQ(pv_chan_find_offer(SKIFF_CLASS_HEARTBEAT, 0, &offer), SKIFF_E_NOENT);
 	CHECK_EQ(pv_chan_open(SKIFF_CLASS_HEARTBEAT, 0, 0, &echo), SKIFF_E_NOENT);
 	CHECK_EQ(pv_chan_open(SKIFF_CLASS_ECHO, 0, 5, &echo), SKIFF_E_INVAL);
@@ -268,7 +319,9 @@ TEST(chan_echo_pingpong)
 TEST(chan_corrupt_ring_is_closed)
 {
 	unsigned long give_up = pv_now() + pv_us_to_ticks(MS(2000));
+	struct skiff_channel_info info;
 	struct pv_chan *bad;
+	unsigned int id;
 
 	CHECK_EQ(pv_chan_open(SKIFF_CLASS_ECHO, 0, 4, &bad), 0);
 	bad->tx.hdr->write_index = 12; /* not a multiple of 8 */
@@ -277,7 +330,13 @@ TEST(chan_corrupt_ring_is_closed)
 		pv_sleep_us(MS(10));
 	CHECK(bad->closed);
 	CHECK_EQ(pv_chan_send(bad, 1, 0, 0, 0, 0), PV_CHAN_CLOSED);
+	id = bad->info.channel_id;
+	CHECK_EQ(pv_call(SKIFF_HVC_CHAN_INFO, id, (unsigned long)&info), 0);
+	CHECK_EQ(info.state, SKIFF_CHAN_CLOSED); /* root closed its end; ours is still to close */
 	CHECK_EQ(pv_chan_close(bad), 0);
+	/* closed by both ends: the id is free (pv_chan_close closes even a channel the peer closed)
+	 */
+	CHECK_EQ(pv_call(SKIFF_HVC_CHAN_INFO, id, (unsigned long)&info), SKIFF_E_NOENT);
 	CHECK(echo && !echo->closed); /* the other channel is unaffected */
 	CHECK_EQ(echo_once(16, 77, (char[16]){ 0 }, (char[16]){ 0 }), 0);
 }

@@ -4,7 +4,7 @@
  * their pages and the idle CPU's scanner folds them, then reads every VM's memory figures
  * (SKIFF_HVC_VM_LIST) and the host's (SKIFF_HVC_MEM_INFO) and prints
  *     memwatch: <n> VMs, <pages> pages touched, <frames> frames behind them
- *     BENCH sharing_reclaim <tenths of a percent> permille
+ *     BENCH sharing_reclaim <percent, one decimal> %
  * where pages touched = their resident + shared pages and frames = their resident pages + the
  * host's shared frames (this VM's own pages are not counted; it shares none: it is the only one
  * of its image). reclaimed = 1 - frames / pages. Then it waits for good: a privileged VM that
@@ -43,7 +43,8 @@ int main(void)
 		  frames);
 	pv_printf("memwatch: resident per VM: %llu KiB (first) .. %llu KiB (last)\n",
 		  vms[1].resident_bytes >> 10, vms[count - 1].resident_bytes >> 10);
-	pv_printf("BENCH sharing_reclaim %lu permille\n", 1000 - frames * 1000 / pages);
+	pv_printf("BENCH sharing_reclaim %lu.%lu %%\n", (1000 - frames * 1000 / pages) / 10,
+		  (1000 - frames * 1000 / pages) % 10);
 	for (;;)
 		pv_sleep_us(1000000000UL);
 }

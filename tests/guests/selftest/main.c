@@ -322,6 +322,30 @@ TEST(fp_simd_usable)
 	CHECK_EQ((long)(a * b * 4), 13);
 }
 
+/*
+ * memcpy (arch/memcpy.S: SIMD, any alignment, with the MMU on) against a byte loop: every length
+ * to past two 128-byte rounds, from and to every offset in a 16-byte granule, and nothing written
+ * outside the destination.
+ */
+TEST(memcpy_every_size_and_alignment)
+{
+	static unsigned char src[300 + 16], dst[300 + 48];
+
+	for (unsigned int i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i * 7 + 3);
+	for (unsigned int n = 0; n <= 300; n++)
+		for (unsigned int so = 0; so < 16; so++)
+			for (unsigned int d = 0; d < 16; d++) {
+				unsigned char *to = dst + 16 + d;
+
+				memset(dst, 0xee, sizeof(dst));
+				CHECK(memcpy(to, src + so, n) == to);
+				CHECK_EQ(memcmp(to, src + so, n), 0);
+				CHECK_EQ(dst[15 + d], 0xee);
+				CHECK_EQ(to[n], 0xee);
+			}
+}
+
 /* Last: takes the whole heap, which must end at the stack, below the start-information page. */
 TEST(heap_spans_free_ram)
 {
