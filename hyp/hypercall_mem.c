@@ -29,7 +29,7 @@ void hypercall_mem_counts(const struct vm *vm, struct skiff_mem_info *mi)
 	mi->resident = vm->mem.resident * PAGE_SIZE;
 	mi->shared = vm->mem.shared * PAGE_SIZE;
 	mi->ballooned = vm->mem.ballooned * PAGE_SIZE;
-	mi->swapped = 0;
+	mi->swapped = vm->mem.swapped * PAGE_SIZE;
 	mi->untouched = mi->promised - mi->resident - mi->shared - mi->ballooned - mi->swapped;
 	mi->waiting = vm->mem_waiting;
 }
@@ -57,6 +57,10 @@ void hvc_mem_info(struct vcpu *v)
 		mi.host_shared_frames = h.shared_frames * PAGE_SIZE;
 		mi.host_shared_pages = h.shared_pages * PAGE_SIZE;
 		mi.host_zero_pages = h.zero_pages * PAGE_SIZE;
+		mi.host_swap_total = h.swap_slots * PAGE_SIZE;
+		mi.host_swap_used = h.swap_used * PAGE_SIZE;
+		mi.host_swap_ins = h.swap_ins;
+		mi.host_swap_outs = h.swap_outs;
 	}
 	ret(v, guest_copy_to(v->vm, ipa_init(arg(v, 2)), &mi, sizeof(mi)));
 }

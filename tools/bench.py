@@ -69,6 +69,10 @@ class Run:
     stop: str = r"PANIC|Skiff EL2 crash|skiff: stopping the machine"
     timeout: float = 30.0
     vms: Optional[str] = None  # VM config build/dts/<vms>.dtb whose guests boot as modules
+    ram_mib: Optional[int] = None  # a smaller machine than BENCH_MACHINE's 1 GiB (modules in
+    #                                its last quarter)
+    swap_mib: Optional[int] = None  # a fresh swap disk (build/bench/swap.img) of this size
+    icount: bool = True  # False: real time (device time is real, so not deterministic)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +84,8 @@ class Bench:
     pattern: Optional[str] = None  # ... as group 1 of this regex
     measure: Optional[Callable[["Context"], float]] = None  # or computed from the build
     higher: bool = False  # a throughput: the target is a minimum
+    compute: Optional[Callable[[str], Optional[float]]] = None  # figure from the whole console
+    #                                                              (pattern: when it is complete)
 
 
 @dataclasses.dataclass
@@ -87,6 +93,17 @@ class Context:
     qemu: str
     build: pathlib.Path
     timeout_scale: float = 1.0
+
+
+def overcommit_ratio(console):
+    """RAM promised to the VMs / the machine's RAM, if every memstress VM verified every page of
+    every round (None otherwise)."""
+    ram = sum(int(m) for m in re.findall(r"^  RAM   \S+ \((\d+) MiB\)", console, re.M))
+    promised = [int(k) for k in re.findall(r"^vm \d+ '\S+' started: (\d+) KiB", console, re.M)]
+    done = re.findall(r"memstress: vm \d+ done", console)
+    if not ram or not promised or len(done) != len(promised) or re.search(r"FAIL", console):
+        return None
+    return round(sum(promised) / 1024 / ram, 2)
 
 
 def image_size(ctx):
@@ -101,9 +118,15 @@ RUNS = [
     Run("hvc", "-kernel {bin}", stop=GUEST_STOP, vms="bench"),
     Run("event_send", "-kernel {bin}", stop=GUEST_STOP, vms="bench-event-send"),
     Run("vm_switch", "-kernel {bin}", stop=GUEST_STOP, vms="bench-vm-switch"),
-    # The channel test pair (tests/guests/chan-test): its child times 64-byte round trips.
     # 64 identical memstress VMs and memwatch (mk/qemutests.mk, tests/qemu/test_sharing.py).
     Run("sharing", "-kernel {bin}", vms="test-sharing"),
+    # 16 memstress VMs promised 128 MiB each on 256 MiB, a swap disk attached (test-overcommit).
+    Run("overcommit", "-kernel {bin}", stop=r"FAIL|PANIC|Skiff EL2 crash|pv: panic|parked: ",
+        vms="test-overcommit", ram_mib=256, swap_mib=256, timeout=120),
+    # Reading pages back from swap: real time (see tests/guests/bench), so reported, not compared.
+    Run("swap", "-kernel {bin}", stop=GUEST_STOP, vms="bench-swap", ram_mib=64, swap_mib=256,
+        icount=False, timeout=120),
+    # The channel test pair (tests/guests/chan-test): its child times 64-byte round trips.
     Run("channels", "-kernel {bin}", stop=r"TESTS: \d+ passed|PANIC|Skiff EL2 crash|pv: panic",
         vms="test-channels"),
     # One way through a channel to a sink (tests/guests/chan-stream).
@@ -146,23 +169,45 @@ BENCHES = [
     # the frames behind the pages they touched once the idle CPU's scanner has folded them.
     Bench("sharing_reclaim", "%", 90, run="sharing", higher=True,
           pattern=r"BENCH sharing_reclaim (\d+\.\d) %"),
+    # Microseconds per 4 KiB page read back from the virtio-blk swap disk (no icount: report).
+    Bench("swap_in", "us (real time)", None, run="swap", pattern=r"BENCH swap_in (\d+) us"),
+    # Promised / physical with every page verified (16 x 128 MiB on 256 MiB).
+    Bench("overcommit_ratio", "x", 8, run="overcommit", higher=True, compute=overcommit_ratio,
+          pattern=r"(?:memstress: vm \d+ done[\s\S]*){16}"),
 ]
 
 
-def vm_config_args(config):
-    """The -device guest-loader arguments for build/dts/<config>.dtb (tools/guest-args.py)."""
+def vm_config_args(config, ram_mib=None):
+    """The -device guest-loader arguments for build/dts/<config>.dtb (tools/guest-args.py);
+    with `ram_mib`, placed in the last quarter of that much RAM."""
     spec = importlib.util.spec_from_file_location("guest_args", ROOT / "tools" / "guest-args.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    where = {}
+    if ram_mib:
+        where = dict(base=0x40000000 + (ram_mib * 3 // 4 << 20),
+                     ram_end=0x40000000 + (ram_mib << 20))
     return " ".join(module.guest_args(str(ROOT / "build" / "dts" / f"{config}.dtb"),
-                                      guests_dir=str(ROOT / "build" / "guests")))
+                                      guests_dir=str(ROOT / "build" / "guests"), **where))
 
 
 def qemu_command(ctx, run):
     args = run.args.format(bin=ctx.build / "skiff.bin", elf=ctx.build / "skiff.elf")
+    machine = BENCH_MACHINE
+    if run.ram_mib:
+        machine = machine.replace("-m 1G", f"-m {run.ram_mib}M")
+    if not run.icount:
+        machine = machine.replace(" -icount shift=0,sleep=off", "")
     if run.vms:
-        args += " " + vm_config_args(run.vms)
-    return f"{ctx.qemu} {BENCH_MACHINE} -nographic -no-reboot {args}"
+        args += " " + vm_config_args(run.vms, run.ram_mib)
+    if run.swap_mib:
+        disk = ROOT / "build" / "bench" / "swap.img"
+        disk.parent.mkdir(parents=True, exist_ok=True)
+        with open(disk, "wb") as f:  # fresh: blank, so Skiff labels it and swaps to it
+            f.truncate(run.swap_mib << 20)
+        args += (f" -drive if=none,file={disk},format=raw,id=swap"
+                 f" -device virtio-blk-device,drive=swap")
+    return f"{ctx.qemu} {machine} -nographic -no-reboot {args}"
 
 
 def run_qemu(ctx, run, patterns):
@@ -209,7 +254,8 @@ def measure_all(ctx, benches, runs):
         consoles[key] = run_qemu(ctx, by_key[key], patterns)
     values = {}
     for b in benches:
-        values[b.name] = b.measure(ctx) if b.measure else parse(b, consoles[b.run])
+        values[b.name] = (b.measure(ctx) if b.measure else
+                          b.compute(consoles[b.run]) if b.compute else parse(b, consoles[b.run]))
     return values, consoles
 
 

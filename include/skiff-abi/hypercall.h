@@ -184,6 +184,7 @@ struct skiff_mem_info {
 	unsigned long long host_shared_pages;  /* guest pages mapped to them (bytes) */
 	unsigned long long host_zero_pages;    /* guest pages mapped to the zero frame (bytes) */
 	unsigned long long host_swap_total, host_swap_used;
+	unsigned long long host_swap_ins, host_swap_outs; /* pages read back, written out (count) */
 	unsigned int waiting; /* 1: a vCPU of the VM waits for a free frame */
 	unsigned int reserved;
 };

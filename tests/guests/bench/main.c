@@ -13,6 +13,11 @@
  *   balloon_inflate      MiB per virtual ms given back with SKIFF_HVC_MEM_RELEASE, in 2 MiB
  *                        runs, of `balloon-mib` MiB the guest wrote (every page has a frame):
  *                        what the balloon driver's inflate costs the hypervisor
+ *   swap_in              with `swap-mib=N` (and nothing else measured): writes N MiB, more than
+ *                        the machine has, then reads it all back in order; microseconds per
+ *                        page read back from the swap disk, device time included. Needs to be
+ *                        privileged (host counters) and a run without icount: under icount an
+ *                        idle CPU's virtual clock jumps to the next timer while the disk works.
  * Args: `iterations` (default 100000; at least 10000 for tick resolution), `fault-pages`
  * (default 2048; the VM needs twice that much RAM and more).
  */
@@ -95,6 +100,30 @@ static void measure_release(unsigned long mib)
 	pv_printf("BENCH balloon_inflate %lu MiB/ms\n", mib * pv_freq() / 1000 / ticks);
 }
 
+static void measure_swap_in(unsigned long mib)
+{
+	unsigned long pages = mib * 256, words = PAGE / sizeof(unsigned long), t0, us, bad = 0;
+	unsigned long *mem = untouched_pages(pages);
+	struct skiff_mem_info a, b;
+
+	for (unsigned long i = 0; i < pages; i++)
+		mem[i * words] = i * 0x9e3779b97f4a7c15UL;
+	if (pv_call(SKIFF_HVC_MEM_INFO, SKIFF_VM_NONE, (unsigned long)&a))
+		pv_panic("MEM_INFO failed (the swap_in run must be privileged)");
+	t0 = pv_now();
+	for (unsigned long i = 0; i < pages; i++)
+		bad += mem[i * words] != i * 0x9e3779b97f4a7c15UL;
+	us = (pv_now() - t0) * 1000000 / pv_freq();
+	pv_mem_info(&b);
+	if (bad || b.host_swap_ins == a.host_swap_ins)
+		pv_panic("swap_in: %lu bad pages, %llu pages read back", bad,
+			 b.host_swap_ins - a.host_swap_ins);
+	pv_printf("bench: swap_in: %lu MiB read back in order in %lu us, %llu pages from the "
+		  "disk, all intact\n",
+		  mib, us, b.host_swap_ins - a.host_swap_ins);
+	pv_printf("BENCH swap_in %llu us\n", us / (b.host_swap_ins - a.host_swap_ins));
+}
+
 int main(void)
 {
 	unsigned long n = pv_arg_ulong("iterations", 100000);
@@ -102,6 +131,11 @@ int main(void)
 	if (n < 10000)
 		n = 10000;
 	pv_printf("bench: counter at %lu Hz\n", pv_freq());
+	if (pv_arg_ulong("swap-mib", 0)) {
+		measure_swap_in(pv_arg_ulong("swap-mib", 0));
+		pv_printf("bench: done\n");
+		return 0;
+	}
 	measure("hypercall_roundtrip", SKIFF_HVC_ABI_VERSION, n);
 	measure("hvc_floor", SKIFF_FN(0x7ff), n);
 	measure_faults(pv_arg_ulong("fault-pages", 2048));
