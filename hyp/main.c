@@ -207,7 +207,8 @@ static void attach_swap(void)
 	if (blk_available() && !blk_read_only())
 		vmem_swap_attach(&(struct swap_device){ .name = "virtio-blk",
 							.sectors = blk_capacity_sectors(),
-							.submit = swap_submit });
+							.submit = swap_submit,
+							.strerror = blk_strerror });
 	else
 		kprintf("swap: %s: guests' memory stays in RAM\n",
 			blk_available() ? "the virtio-blk disk is read-only" : "no disk");

@@ -61,6 +61,11 @@ static struct {
 
 static void io_done(void *ctx, int status);
 
+static const char *why(int status)
+{
+	return sw.dev.strerror ? sw.dev.strerror(status) : "error";
+}
+
 const char *vmem_swap_trouble(void)
 {
 	if (!sw.attached)
@@ -197,8 +202,8 @@ static void in_done(struct swap_io *io, int status)
 		sw.failing = true;
 		vm_pause(vm, true);
 		kprintf("vm %u '%s' paused: the swap disk could not read back its page at IPA "
-			"0x%lx (error %d); the page stays on disk, unpause to try again\n",
-			vm->id, vm->cfg.name, io->ipa, status);
+			"0x%lx (%s, %d); the page stays on disk, unpause to try again\n",
+			vm->id, vm->cfg.name, io->ipa, why(status), status);
 		return;
 	}
 	wake_page_waiters(vm);
@@ -237,8 +242,9 @@ static void out_done(struct swap_io *io, int status)
 		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
 		vmem_unlock_vm(vm, flags);
 		if (!sw.failing)
-			kprintf("swap: writing to %s failed (error %d): swap is off\n", sw.dev.name,
-				status);
+			kprintf("swap: writing to %s failed (%s, %d): swap is off; pages already "
+				"there are still read back\n",
+				sw.dev.name, why(status), status);
 		sw.failing = true;
 	} else if (!io->dropped && !io->cancelled) {
 		flags = vmem_lock_vm(vm);
@@ -396,8 +402,8 @@ static void label_done(struct swap_io *io, int status)
 		kprintf("swap: %s, %lu MiB, %lu slots of 4 KiB\n", sw.dev.name,
 			sw.nslots * PAGE_SIZE >> 20, sw.nslots - 1);
 	} else if (status < 0) {
-		kprintf("swap: %s could not be %s (error %d): not used\n", sw.dev.name,
-			io->tries ? "labelled" : "read", status);
+		kprintf("swap: %s could not be %s (%s, %d): not used\n", sw.dev.name,
+			io->tries ? "labelled" : "read", why(status), status);
 	}
 	frame_free(vmem.fp, io->frame, 1);
 	io->kind = IO_FREE;

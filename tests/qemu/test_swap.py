@@ -69,3 +69,19 @@ def test_a_full_disk_makes_vms_wait_and_say_why(tmp_path):
               until=r"waits for memory: .* and the swap disk is full")
     assert not con.timed_out, con
     assert not con.grep(r"FAIL|PANIC|parked"), con
+
+
+def test_a_failing_disk_turns_swap_off_and_loses_nothing(tmp_path):
+    """QEMU's blkdebug driver fails every write to the first swap slot (sector 8): the label in
+    slot 0 is written, the first page written out fails. Swap goes off, the page stays in
+    memory, and the VMs wait for memory with the reason."""
+    img, conf = tmp_path / "swap.img", tmp_path / "blkdebug.conf"
+    with open(img, "wb") as f:
+        f.truncate(128 << 20)
+    conf.write_text('[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "8"\n')
+    con = run(f"-drive if=none,id=swap,format=raw,file=blkdebug:{conf}:{img} "
+              f"-device virtio-blk-device,drive=swap", count=1, timeout=90,
+              until=r"waits for memory: .* and the swap disk failed")
+    assert not con.timed_out, con
+    assert con.grep(r"^swap: writing to virtio-blk failed \(.*\): swap is off"), con
+    assert not con.grep(r"FAIL|PANIC|parked"), con

@@ -132,6 +132,7 @@ struct swap_device {
 	void *dev;
 	int (*submit)(void *dev, uint64_t sector, paddr_t buf, uint32_t bytes, bool write,
 		      void (*done)(void *ctx, int status), void *ctx);
+	const char *(*strerror)(int status); /* words for a failed status (NULL: just the number) */
 };
 
 /**
