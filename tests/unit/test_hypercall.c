@@ -10,6 +10,7 @@
 
 #include <skiff/console.h>
 #include <skiff/cpu.h>
+#include <skiff/guest_mem.h>
 #include <skiff/mm.h>
 #include <skiff/sched.h>
 #include <skiff/vcpu_trap.h>
@@ -158,6 +159,40 @@ static void test_unknown_functions(void **state)
 			fail_msg("function 0x%lx: x0 = 0x%lx, not NOT_SUPPORTED", ids[i], reg(0));
 		assert_ptr_equal(cur, &alpha->vcpus[0]);
 	}
+}
+
+/* MEM_INFO and MEM_RELEASE: a VM sees its own figures, not another's; bad ranges are refused. */
+static void test_memory_calls(void **state)
+{
+	const uint64_t buf = VM_RAM_IPA + 0x6000;
+	struct skiff_mem_info mi;
+	uint64_t resident;
+
+	(void)state;
+	gfill(alpha, VM_RAM_IPA + 0x8000, 'm', 16); /* a page with a frame */
+	gfill(alpha, buf, 0, 16); /* the figures' page has one before they count */
+	assert_int_equal(hvc(SKIFF_HVC_MEM_INFO, SKIFF_VM_NONE, buf, 0), 0);
+	assert_int_equal(guest_copy_from(alpha, &mi, ipa_init(buf), sizeof(mi)), 0);
+	assert_int_equal(mi.promised, alpha->cfg.ram_size);
+	assert_true(mi.resident >= 3 * PAGE_SIZE); /* image, start info, buffers */
+	assert_int_equal(mi.promised,
+			 mi.resident + mi.shared + mi.ballooned + mi.swapped + mi.untouched);
+	assert_int_equal(mi.host_total, 0); /* host figures are root's */
+	resident = mi.resident;
+	assert_int_equal(hvc(SKIFF_HVC_MEM_INFO, beta->id, buf, 0), SKIFF_E_DENIED);
+	assert_int_equal(hvc(SKIFF_HVC_MEM_INFO, SKIFF_VM_NONE, 0x10, 0), SKIFF_E_FAULT);
+	/* Release: the page's frame goes; bad ranges change nothing. */
+	assert_int_equal(hvc(SKIFF_HVC_MEM_RELEASE, VM_RAM_IPA + 0x8000, 1, 0), 1);
+	assert_int_equal(hvc(SKIFF_HVC_MEM_RELEASE, VM_RAM_IPA + 0x8001, 1, 0), SKIFF_E_INVAL);
+	assert_int_equal(hvc(SKIFF_HVC_MEM_RELEASE, VM_RAM_IPA, 0, 0), SKIFF_E_INVAL);
+	assert_int_equal(hvc(SKIFF_HVC_MEM_RELEASE, 0, 1, 0), SKIFF_E_INVAL);
+	assert_int_equal(hvc(SKIFF_HVC_MEM_RELEASE, VM_RAM_IPA, UINT64_MAX / PAGE_SIZE, 0),
+			 SKIFF_E_INVAL);
+	assert_int_equal(hvc(SKIFF_HVC_MEM_INFO, SKIFF_VM_NONE, buf, 0), 0);
+	assert_int_equal(guest_copy_from(alpha, &mi, ipa_init(buf), sizeof(mi)), 0);
+	assert_int_equal(mi.resident, resident - PAGE_SIZE);
+	assert_int_equal(mi.ballooned, PAGE_SIZE);
+	assert_int_equal(gmem(alpha, VM_RAM_IPA + 0x8000)[0], 0); /* given up: zeros */
 }
 
 static void test_console_write(void **state)
@@ -492,6 +527,7 @@ int main(void)
 		T(test_block_until_event_from_other_vm),
 		T(test_block_until_deadline_and_timer),
 		T(test_yield),
+		T(test_memory_calls),
 		T(test_shutdown_stops_the_vm),
 		T(test_psci_system_off),
 		T(test_reboot_restarts_from_the_image),
