@@ -80,8 +80,19 @@ static uint64_t tcr_value(void)
 	return (1UL << 31) | (1UL << 23) | (ps << 16) | (3UL << 12) | (1UL << 10) | (1UL << 8) | 16;
 }
 
+static uint64_t el2_ttbr;
+
+/* The root the boot CPU enabled, for the secondaries (arch-arm64/smp.c). */
+uint64_t arch_mm_el2_ttbr(void);
+uint64_t arch_mm_el2_ttbr(void)
+{
+	return el2_ttbr;
+}
+
 void arch_mm_enable(paddr_t root)
 {
+	if (!el2_ttbr) /* the boot CPU's (a secondary, MMU off, must not write the line) */
+		el2_ttbr = pa_addr(root);
 	__asm__ volatile("ic iallu" ::: "memory");
 	write_mair_el2(MAIR_VALUE);
 	write_tcr_el2(tcr_value());

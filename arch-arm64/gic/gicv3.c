@@ -4,6 +4,7 @@
  * All interrupts are Group 1 non-secure, one priority; SPIs route to the boot CPU for now.
  */
 #include <arch/sysreg.h>
+#include <skiff/cpu.h>
 #include <skiff/irqchip.h>
 
 /* Distributor (12.9). */
@@ -39,8 +40,8 @@ static struct {
 	uint64_t redist_size;
 } gic;
 
-/* Per-CPU redistributor base (index = CPU index; one CPU until SMP arrives). */
-static uintptr_t rd_base[8];
+/* Per-CPU redistributor base, by CPU index (each CPU finds its own in gicv3_cpu_init). */
+static uintptr_t rd_base[PLATFORM_MAX_CPUS];
 
 static void write_icc(uint64_t sre, uint64_t pmr, uint64_t bpr, uint64_t igrpen)
 {
@@ -102,7 +103,7 @@ static const char *gicv3_cpu_init(void)
 
 	if (!rd)
 		return "no GICv3 redistributor matches this CPU's MPIDR";
-	rd_base[0] = rd;
+	rd_base[this_cpu()->index] = rd;
 	arch_mmio_write32(rd + GICR_WAKER, arch_mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
 	while (arch_mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
 		;
@@ -118,7 +119,7 @@ static const char *gicv3_cpu_init(void)
 static void gicv3_enable(uint32_t intid)
 {
 	if (intid < 32) {
-		arch_mmio_write32(rd_base[0] + GICR_ISENABLER0, 1U << intid);
+		arch_mmio_write32(rd_base[this_cpu()->index] + GICR_ISENABLER0, 1U << intid);
 	} else {
 		arch_mmio_write64(gic.dist + GICD_IROUTER + intid * 8, arch_cpu_hwid());
 		arch_mmio_write32(gic.dist + GICD_ISENABLER + (intid / 32) * 4, 1U << (intid % 32));
@@ -128,7 +129,7 @@ static void gicv3_enable(uint32_t intid)
 static void gicv3_disable(uint32_t intid)
 {
 	if (intid < 32)
-		arch_mmio_write32(rd_base[0] + GICR_ICENABLER0, 1U << intid);
+		arch_mmio_write32(rd_base[this_cpu()->index] + GICR_ICENABLER0, 1U << intid);
 	else
 		arch_mmio_write32(gic.dist + GICD_ICENABLER + (intid / 32) * 4, 1U << (intid % 32));
 }

@@ -141,6 +141,20 @@ void fake_irqchip_raise(uint32_t intid);
 #define FAKE_PTE_SOFT_SHIFT 6
 #define FAKE_PTE_OLD (1ULL << 57) /* access flag, inverted: set = old */
 
+#define FAKE_MAX_CPUS 8
+#define FAKE_SECONDARY_ENTRY 0x5eed0000ULL /* what arch_secondary_prepare returns */
+
+/** Secondary CPUs and kicks (smp.c). */
+struct fake_smp_state {
+	struct cpu *prepared[FAKE_MAX_CPUS]; /* by start slot */
+	unsigned events;                     /* SEVs */
+	unsigned relaxes;
+	void (*relax_hook)(void); /* called by arch_cpu_relax, if set */
+};
+
+extern struct fake_smp_state fake_smp;
+void fake_smp_reset(void);
+
 struct vcpu;
 
 /** What the fake vCPU seam (vcpu.c) observed. */

@@ -33,10 +33,15 @@ typedef void (*irq_handler_t)(uint32_t intid, void *ctx);
 
 /** Picks and starts the interrupt controller the platform describes. NULL or an error sentence. */
 const char *irq_init(const struct platform *p);
-/** Per-CPU part of irq_init. */
+/** Per-CPU part of irq_init: this CPU's interface, and every per-CPU interrupt enabled here. */
 const char *irq_cpu_init(void);
-/** Routes @intid to @fn and enables it. */
+/** Routes @intid (a shared interrupt: to the calling CPU) to @fn and enables it. */
 void irq_register(uint32_t intid, irq_handler_t fn, void *ctx);
+/**
+ * The same for a private interrupt every CPU has its own of (a timer's PPI, the kick): enabled
+ * on the calling CPU now and on each secondary as it comes up.
+ */
+void irq_register_percpu(uint32_t intid, irq_handler_t fn, void *ctx);
 /** Called by the arch IRQ vector: acknowledges, dispatches and completes pending interrupts. */
 void irq_handle(void);
 /** The active controller's name ("GICv3"), or "none". */
