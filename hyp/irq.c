@@ -70,6 +70,16 @@ void irq_handle(void)
 	}
 }
 
+uint32_t irq_ipi_intid(void)
+{
+	return chip->ipi_intid;
+}
+
+void irq_send_ipi(unsigned index, uint64_t hwid)
+{
+	chip->send_ipi(index, hwid);
+}
+
 const char *irq_chip_name(void)
 {
 	return chip ? chip->name : "none";

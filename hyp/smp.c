@@ -4,8 +4,9 @@
  * PSCI CPU_ON (QEMU virt) or its spin table's release address (Raspberry Pi 3). The CPU turns
  * its MMU on with the shared tables (arch), sets up its interrupt-controller interface and
  * private interrupts (timer, guest timer, kicks) and the virtualization registers, reports, and
- * enters the scheduler, idle until a vCPU is placed on it. CPUs start one at a time; one that
- * does not report within SMP_START_TIMEOUT_MS is reported and left out, the rest run.
+ * enters the scheduler, idle until a vCPU is placed on it; the boot CPU then kicks it once to
+ * see its interrupts arrive. CPUs start one at a time; one that does not report (or answer the
+ * kick) within SMP_START_TIMEOUT_MS is reported and left out, the rest run.
  */
 #include <skiff/arch_vcpu.h>
 #include <skiff/console.h>
@@ -90,6 +91,26 @@ static bool wait_online(struct cpu *c)
 	return __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_READY;
 }
 
+/*
+ * One kick, answered: a CPU the others cannot interrupt would sleep through every wake-up, so
+ * it is not used (it stays idle in WFI).
+ */
+static bool check_kick(struct cpu *c)
+{
+	uint64_t give_up = arch_counter_now() + timer_us_to_ticks(SMP_START_TIMEOUT_MS * 1000);
+
+	smp_kick(c->index);
+	while (!__atomic_load_n(&c->kicks, __ATOMIC_RELAXED)) {
+		if (arch_counter_now() >= give_up) {
+			c->error = "it came up but does not take kicks from other CPUs";
+			__atomic_store_n(&c->state, CPU_FAILED, __ATOMIC_RELEASE);
+			return false;
+		}
+		arch_cpu_relax();
+	}
+	return true;
+}
+
 /* Starts DTB CPU @i as cpus[@index]; true if it came up. */
 static bool start_one(const struct platform *p, unsigned i, unsigned index)
 {
@@ -114,7 +135,22 @@ static bool start_one(const struct platform *p, unsigned i, unsigned index)
 		frame_free(&frames, stack, CPU_STACK_SIZE / PAGE_SIZE);
 		return false;
 	}
-	return wait_online(c); /* a CPU that may still start keeps its stack */
+	return wait_online(c) && check_kick(c); /* one that may still start keeps its stack */
+}
+
+void smp_kick(unsigned index)
+{
+	if (index != this_cpu()->index)
+		irq_send_ipi(index, cpus[index].hwid);
+}
+
+/* The kick's only job is the interrupt itself: taking it ends WFI or the guest's run, and the
+ * exit path then finds what the sender left. */
+static void kick_irq(uint32_t intid, void *ctx)
+{
+	(void)intid;
+	(void)ctx;
+	this_cpu()->kicks++;
 }
 
 unsigned smp_start_secondaries(const struct platform *p)
@@ -123,6 +159,7 @@ unsigned smp_start_secondaries(const struct platform *p)
 	unsigned online = 1;
 
 	cpus[0].state = CPU_READY;
+	irq_register_percpu(irq_ipi_intid(), kick_irq, NULL);
 	for (unsigned i = 0; i < p->ncpus && ncpus < PLATFORM_MAX_CPUS; i++) {
 		unsigned index = ncpus;
 		if (p->cpu_hwid[i] == self)

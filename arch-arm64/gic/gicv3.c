@@ -148,6 +148,23 @@ static void gicv3_eoi(uint32_t intid)
 	isb();
 }
 
+/*
+ * ICC_SGI1R_EL1 (12.11.23): INTID [27:24], Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], and the
+ * target as bit Aff0 % 16 of TargetList [15:0] with RS [47:44] = Aff0 / 16. The DSB makes our
+ * memory writes visible before the SGI can be (a system-register write is not ordered by DMB).
+ */
+#define SGI_KICK 0
+
+static void gicv3_send_ipi(unsigned index, uint64_t hwid)
+{
+	uint64_t aff0 = hwid & 0xff, v;
+
+	(void)index;
+	v = (uint64_t)SGI_KICK << 24 | ((hwid >> 32) & 0xff) << 48 | ((hwid >> 16) & 0xff) << 32 |
+	    ((hwid >> 8) & 0xff) << 16 | (aff0 / 16) << 44 | 1UL << (aff0 % 16);
+	__asm__ volatile("dsb ishst\n\tmsr S3_0_C12_C11_5, %0\n\tisb" : : "r"(v) : "memory");
+}
+
 const struct irqchip_ops gicv3_ops = {
 	.name = "GICv3",
 	.kind = IRQCHIP_GICV3,
@@ -157,4 +174,6 @@ const struct irqchip_ops gicv3_ops = {
 	.disable = gicv3_disable,
 	.ack = gicv3_ack,
 	.eoi = gicv3_eoi,
+	.ipi_intid = SGI_KICK,
+	.send_ipi = gicv3_send_ipi,
 };

@@ -98,6 +98,8 @@ struct fake_mm_state {
 	unsigned nlog;
 };
 
+#define FAKE_MAX_CPUS 8
+
 /** The fake interrupt controller (kind GICv3 and GICv2 both map to it). */
 struct fake_irqchip_state {
 	bool present; /* false: arch_irqchip_find returns NULL */
@@ -108,7 +110,10 @@ struct fake_irqchip_state {
 	unsigned acks, eois, enables, disables;
 	uint32_t last_eoi, last_enabled, last_disabled;
 	bool enabled[IRQ_MAX];
+	unsigned ipis[FAKE_MAX_CPUS]; /* kicks sent, by target CPU index */
 };
+
+#define FAKE_IPI_INTID 1 /* the fake's kick interrupt (an SGI) */
 
 extern struct fake_state fake;
 extern struct fake_mm_state fake_mm;
@@ -141,7 +146,6 @@ void fake_irqchip_raise(uint32_t intid);
 #define FAKE_PTE_SOFT_SHIFT 6
 #define FAKE_PTE_OLD (1ULL << 57) /* access flag, inverted: set = old */
 
-#define FAKE_MAX_CPUS 8
 #define FAKE_SECONDARY_ENTRY 0x5eed0000ULL /* what arch_secondary_prepare returns */
 
 /** Secondary CPUs and kicks (smp.c). */

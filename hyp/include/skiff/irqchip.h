@@ -24,6 +24,13 @@ struct irqchip_ops {
 	/** Acknowledges the highest-priority pending interrupt; IRQ_SPURIOUS if none. */
 	uint32_t (*ack)(void);
 	void (*eoi)(uint32_t intid);
+	/** The private interrupt that carries kicks between CPUs (an SGI, a BCM2836 mailbox). */
+	uint32_t ipi_intid;
+	/**
+	 * Raises ipi_intid on CPU @index (MPIDR affinity @hwid), after making the caller's earlier
+	 * memory writes visible to it.
+	 */
+	void (*send_ipi)(unsigned index, uint64_t hwid);
 };
 
 /** The driver for @kind, or NULL (arch-provided table). */
@@ -42,6 +49,10 @@ void irq_register(uint32_t intid, irq_handler_t fn, void *ctx);
  * on the calling CPU now and on each secondary as it comes up.
  */
 void irq_register_percpu(uint32_t intid, irq_handler_t fn, void *ctx);
+/** The kick interrupt's number (for irq_register_percpu). */
+uint32_t irq_ipi_intid(void);
+/** Interrupts CPU @index (smp_kick). */
+void irq_send_ipi(unsigned index, uint64_t hwid);
 /** Called by the arch IRQ vector: acknowledges, dispatches and completes pending interrupts. */
 void irq_handle(void);
 /** The active controller's name ("GICv3"), or "none". */

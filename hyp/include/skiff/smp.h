@@ -25,5 +25,11 @@ NORETURN void smp_secondary_main(struct cpu *c);
 unsigned smp_ncpus(void);
 /** True if CPU @index is online and runs the scheduler. */
 bool smp_cpu_online(unsigned index);
+/**
+ * Kicks CPU @index: an interrupt that makes it leave a guest or WFI and look at its runqueue
+ * again (the caller has set what it should find, e.g. need_resched). Nothing for this CPU, whose
+ * exit path looks anyway.
+ */
+void smp_kick(unsigned index);
 
 #endif
