@@ -31,8 +31,8 @@ unsigned smp_ncpus(void)
 
 bool smp_cpu_online(unsigned index)
 {
-	return index < smp_ncpus() &&
-	       __atomic_load_n(&cpus[index].state, __ATOMIC_ACQUIRE) == CPU_READY;
+	return index == 0 || (index < PLATFORM_MAX_CPUS &&
+			      __atomic_load_n(&cpus[index].state, __ATOMIC_ACQUIRE) == CPU_READY);
 }
 
 static const char *psci_error(int64_t e)

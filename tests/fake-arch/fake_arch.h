@@ -169,6 +169,7 @@ struct fake_vcpu_state {
 	unsigned switches;
 	struct vcpu *last_prev;
 	struct vcpu *loaded;
+	unsigned forgets; /* arch_vcpu_forget calls */
 };
 
 extern struct fake_vcpu_state fake_vcpu;

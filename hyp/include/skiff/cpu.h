@@ -26,6 +26,7 @@ struct cpu {
 	uint64_t kicks;    /* of them, kicks from other CPUs (smp_kick) */
 	uint32_t state;    /* enum cpu_state (smp.h), atomic */
 	const char *error; /* why a secondary did not come up */
+	uint64_t passes;   /* scheduling points passed (sched_quiesce) */
 	struct runqueue rq;
 };
 
