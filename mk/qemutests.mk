@@ -59,6 +59,8 @@ build/dts/test-sharing.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 		--args "pages=128 seed=1 sleep-ms=3000" --root memwatch \
 		--root-args "settle-ms=2000" -o $@
 $(SHARING_DTB): build/dts/test-sharing.dts
+	dtc -I dts -O dtb -o $@ $<
+
 build/dts/test-many-children.dts: tools/many-vms.py mk/qemutests.mk | $(SETUP)
 	@mkdir -p $(@D)
 	python3 tools/many-vms.py --count $(MANY_CHILDREN) --image hello --memory-kib 1024 \
