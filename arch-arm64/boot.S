@@ -8,6 +8,8 @@
  */
 #include <arch/asm.h>
 
+#include <arch/smp.h>
+
 #define R_AARCH64_RELATIVE 1027
 
 	.section .text.head, "ax"
@@ -94,6 +96,42 @@ common_entry:
 	bl	arch_boot_entry		/* never returns */
 6:	wfi
 	b	6b
+
+/*
+ * Secondary CPUs, started by PSCI CPU_ON or released from a spin table (arch-arm64/smp.c): MMU
+ * and caches off, at EL2. A spin table passes nothing in x0, so each CPU finds its slot in
+ * arch_secondary_slots by its MPIDR affinity; the slot gives it a stack the boot CPU cleaned to
+ * memory. Anything else (no slot, not EL2) waits in WFI for good.
+ */
+	.global	arch_secondary_entry
+arch_secondary_entry:
+	msr	daifset, #0xf
+	mrs	x0, CurrentEL
+	cmp	x0, #(2 << 2)
+	b.ne	9f
+	ldr	x0, =SCTLR_EL2_RES1_VALUE
+	msr	sctlr_el2, x0
+	isb
+	mrs	x1, mpidr_el1
+	ldr	x0, =MPIDR_AFF_MASK_VALUE
+	and	x1, x1, x0
+	adr_l	x2, arch_secondary_slots
+	mov	x3, #SECONDARY_SLOTS
+7:	ldp	x4, x5, [x2, #SLOT_HWID]	/* hwid, stack top */
+	cmp	x4, x1
+	ccmp	x5, #0, #4, eq		/* Z clear: this CPU's slot, and in use */
+	b.eq	8f
+	mov	sp, x5
+	mov	x0, x2
+	mov	x29, xzr
+	mov	x30, xzr
+	bl	arch_secondary_start	/* never returns */
+	b	9f
+8:	add	x2, x2, #SLOT_SIZE
+	subs	x3, x3, #1
+	b.ne	7b
+9:	wfi
+	b	9b
 
 	.ltorg
 

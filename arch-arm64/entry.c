@@ -25,7 +25,9 @@ struct image_layout arch_image_layout(void)
 	};
 }
 
-static void el2_setup(void)
+/* EL2 control registers, on every CPU before its MMU is on (also arch-arm64/smp.c). */
+void arch_el2_setup(void);
+void arch_el2_setup(void)
 {
 	write_vbar_el2((uintptr_t)arch_vectors);
 	/* AArch64 guests; physical IRQ/FIQ/SError to EL2 (D13.2.48). Stage 2 comes with VMs. */
@@ -45,6 +47,6 @@ void arch_boot_entry(void *fdt, unsigned el, uintptr_t load)
 	(void)load;
 	arch_boot_el_value = el;
 	if (el >= 2)
-		el2_setup();
+		arch_el2_setup();
 	boot_main(fdt);
 }

@@ -80,8 +80,20 @@ static uint64_t tcr_value(void)
 	return (1UL << 31) | (1UL << 23) | (ps << 16) | (3UL << 12) | (1UL << 10) | (1UL << 8) | 16;
 }
 
+extern bool arch_locks_live;
+static uint64_t el2_ttbr;
+
+/* The root the boot CPU enabled, for the secondaries (arch-arm64/smp.c). */
+uint64_t arch_mm_el2_ttbr(void);
+uint64_t arch_mm_el2_ttbr(void)
+{
+	return el2_ttbr;
+}
+
 void arch_mm_enable(paddr_t root)
 {
+	if (!el2_ttbr) /* the boot CPU's (a secondary, MMU off, must not write the line) */
+		el2_ttbr = pa_addr(root);
 	__asm__ volatile("ic iallu" ::: "memory");
 	write_mair_el2(MAIR_VALUE);
 	write_tcr_el2(tcr_value());
@@ -92,4 +104,7 @@ void arch_mm_enable(paddr_t root)
 	write_sctlr_el2(SCTLR_EL2_RES1 | SCTLR_EL2_M | SCTLR_EL2_C | SCTLR_EL2_I | SCTLR_EL2_SA |
 			SCTLR_EL2_WXN);
 	isb();
+	/* Normal cacheable memory now: exclusives work, so spinlocks really lock (cpu.c). Until
+	 * this line they were no-ops, which one CPU with interrupts masked did not notice. */
+	arch_locks_live = true;
 }

@@ -80,6 +80,11 @@ static void forget_live_state(struct vcpu *v)
 		*exiting = (struct vcpu *)&discard[c->index];
 }
 
+void arch_vcpu_forget(struct vcpu *v)
+{
+	forget_live_state(v);
+}
+
 void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
 	struct arch_vcpu *a = &v->arch;

@@ -12,6 +12,7 @@ static const struct irqchip_ops *chip;
 static struct {
 	irq_handler_t fn;
 	void *ctx;
+	bool percpu; /* enabled on every CPU as it comes up (irq_cpu_init) */
 } handlers[IRQ_MAX];
 
 const char *irq_init(const struct platform *p)
@@ -26,15 +27,31 @@ const char *irq_init(const struct platform *p)
 
 const char *irq_cpu_init(void)
 {
-	return chip ? chip->cpu_init() : "interrupt controller not initialised";
+	const char *err = chip ? chip->cpu_init() : "interrupt controller not initialised";
+
+	for (uint32_t i = 0; !err && i < IRQ_MAX; i++)
+		if (handlers[i].percpu)
+			chip->enable(i);
+	return err;
 }
 
-void irq_register(uint32_t intid, irq_handler_t fn, void *ctx)
+static void set_handler(uint32_t intid, irq_handler_t fn, void *ctx, bool percpu)
 {
 	CHECK(chip && intid < IRQ_MAX);
 	handlers[intid].fn = fn;
 	handlers[intid].ctx = ctx;
+	handlers[intid].percpu = percpu;
 	chip->enable(intid);
+}
+
+void irq_register(uint32_t intid, irq_handler_t fn, void *ctx)
+{
+	set_handler(intid, fn, ctx, false);
+}
+
+void irq_register_percpu(uint32_t intid, irq_handler_t fn, void *ctx)
+{
+	set_handler(intid, fn, ctx, true);
 }
 
 void irq_handle(void)
@@ -51,6 +68,16 @@ void irq_handle(void)
 		if (!handlers[intid].fn)
 			chip->disable(intid);
 	}
+}
+
+uint32_t irq_ipi_intid(void)
+{
+	return chip->ipi_intid;
+}
+
+void irq_send_ipi(unsigned index, uint64_t hwid)
+{
+	chip->send_ipi(index, hwid);
 }
 
 const char *irq_chip_name(void)

@@ -8,7 +8,6 @@
 #include <skiff/console.h>
 #include <skiff/hypercall.h>
 #include <skiff/cpu.h>
-#include <skiff/cpu_park.h>
 #include <skiff/irqchip.h>
 #include <skiff/mem.h>
 #include <skiff/panic.h>
@@ -16,6 +15,7 @@
 #include <skiff/arch_vcpu.h>
 #include <skiff/sched.h>
 #include <skiff/selftest.h>
+#include <skiff/smp.h>
 #include <skiff/vcpu_trap.h>
 #include <skiff/vmconfig.h>
 #include <skiff/vmem.h>
@@ -29,7 +29,6 @@
 struct cpu cpus[PLATFORM_MAX_CPUS];
 extern struct vmid_space vmids;
 static struct platform plat;
-static unsigned cpus_parked;
 static struct uart board_uart, console_uart;
 
 static NORETURN void boot_fail(const char *what, const char *why)
@@ -166,8 +165,6 @@ static void boot_report(void)
 	kprintf("  EL    entered at EL%u, running at EL2\n", arch_boot_el());
 	kprintf("  CPU   %s, %u CPU(s) in DTB, counter %lu Hz\n", arch_cpu_model(), plat.ncpus,
 		arch_counter_freq());
-	if (cpus_parked)
-		kprintf("  SMP   %u secondary CPU(s) parked in WFI (spin table)\n", cpus_parked);
 	kprintf("  GIC   %s, timer INTID %u, UART %s at 0x%lx\n", irq_chip_name(),
 		plat.timer.hyp_phys, plat.uart.compatible, pa_addr(plat.uart.base));
 	print_ram();
@@ -223,11 +220,12 @@ static NORETURN void run_guests(void)
 	check("guest memory", vmem_init(&frames));
 	attach_swap();
 	if (plat.timer.virt)
-		irq_register(plat.timer.virt, vcpu_vtimer_irq, NULL);
+		irq_register_percpu(plat.timer.virt, vcpu_vtimer_irq, NULL);
 	if (plat.uart.intid) {
 		irq_register(plat.uart.intid, console_input_irq, NULL);
 		console_rx_irq(true);
 	}
+	smp_start_secondaries(&plat);
 	if (vmconfig_start_all(&plat) == 0)
 		kprintf("idle: no guests; Ctrl-A X leaves QEMU\n");
 	arch_vcpu_enter_first(sched_next(NULL));
@@ -239,7 +237,6 @@ void boot_main(void *fdt)
 	if (arch_boot_el() == 1)
 		refuse_el1(fdt);
 	platform_init(fdt);
-	cpus_parked = cpu_park_secondaries(&plat); /* MMU off: the writes reach memory */
 	cpu_init_boot();
 	check("memory", mem_init_frames(&plat));
 	check("MMU", mem_init_mmu(&plat));

@@ -34,3 +34,10 @@ void psci_system_reset(void)
 	if (conduit != FW_CONDUIT_NONE)
 		arch_fw_call(conduit, PSCI_SYSTEM_RESET, 0, 0, 0);
 }
+
+int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
+{
+	if (conduit == FW_CONDUIT_NONE)
+		return PSCI_E_NOT_SUPPORTED;
+	return (int64_t)arch_fw_call(conduit, PSCI_CPU_ON_64, mpidr, entry, context);
+}

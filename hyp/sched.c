@@ -3,14 +3,21 @@
  * linear scan for the least weighted virtual runtime among runnable, unthrottled vCPUs. The hot
  * exit path (a hypercall that does not block) is one check of `need_resched`.
  *
- * Lock order: vm.lock before runqueue.lock; nothing else is taken under runqueue.lock except the
- * frame pool. Event bits are atomic and need no lock.
+ * SMP: a vCPU is placed on the least loaded CPU its VM may use when it is created (sched_attach)
+ * and moves only when an idle CPU pulls it (sched_balance). Another CPU's runqueue is changed only
+ * under its lock, and that CPU is then kicked (smp_kick) to look at it: it alone arms its timer.
+ * v->cpu changes only under both runqueue locks; lock_vcpu_rq retries if it moved meanwhile.
+ *
+ * Lock order: vm.lock before runqueue.lock; two runqueue locks in CPU index order (balancing);
+ * nothing else is taken under a runqueue lock except the frame pool. Event bits are atomic and
+ * need no lock.
  */
 #include <skiff/arch_vcpu.h>
 #include <skiff/console.h>
 #include <skiff/cpu.h>
 #include <skiff/panic.h>
 #include <skiff/sched.h>
+#include <skiff/smp.h>
 #include <skiff/timer.h>
 #include <skiff/vm.h>
 #include <skiff-abi/hypercall.h>
@@ -34,37 +41,95 @@ static void unlock_rq(struct runqueue *rq, uint64_t flags)
 	arch_irq_restore(flags);
 }
 
+/* The runqueue @v is on, locked (it may move between the look and the lock: then again). */
+static struct runqueue *lock_vcpu_rq(struct vcpu *v, uint64_t *flags)
+{
+	for (;;) {
+		struct runqueue *rq = rq_of(v);
+		*flags = lock_rq(rq);
+		if (rq == rq_of(v))
+			return rq;
+		unlock_rq(rq, *flags);
+	}
+}
+
+static unsigned rq_cpu(const struct runqueue *rq)
+{
+	return (unsigned)(((uintptr_t)rq - (uintptr_t)&cpus[0].rq) / sizeof(struct cpu));
+}
+
+static bool is_local(const struct runqueue *rq)
+{
+	return rq == &this_cpu()->rq;
+}
+
+/* CPU @c may run @v: online, and in its VM's `cpus` mask (0: any). */
+static bool allowed(const struct vcpu *v, unsigned c)
+{
+	uint32_t mask = v->vm->cfg.cpu_mask;
+
+	return smp_cpu_online(c) && (!mask || (mask >> c & 1));
+}
+
+unsigned sched_place(const struct vcpu *v)
+{
+	unsigned best = SCHED_NO_CPU;
+
+	for (unsigned c = 0; c < PLATFORM_MAX_CPUS; c++)
+		if (allowed(v, c) &&
+		    (best == SCHED_NO_CPU ||
+		     __atomic_load_n(&cpus[c].rq.nvcpus, __ATOMIC_RELAXED) <
+			     __atomic_load_n(&cpus[best].rq.nvcpus, __ATOMIC_RELAXED)))
+			best = c;
+	return best;
+}
+
 bool sched_attach(struct vcpu *v)
 {
+	unsigned c = sched_place(v);
 	struct runqueue *rq;
 	uint64_t flags;
 	bool ok;
 
-	v->cpu = this_cpu()->index;
+	if (c == SCHED_NO_CPU)
+		return false;
+	v->cpu = c;
 	rq = rq_of(v);
 	flags = lock_rq(rq);
 	ok = rq->nvcpus < SCHED_MAX_VCPUS;
 	if (ok) {
 		rq->vcpus[rq->nvcpus++] = v;
 		v->state = VCPU_OFF;
+		v->detached = false;
 		v->vruntime = rq->min_vruntime;
 	}
 	unlock_rq(rq, flags);
 	return ok;
 }
 
+/* After a change to @rq (unlocked now) that its CPU must see: a kick if it is another CPU. */
+static void tell(struct runqueue *rq)
+{
+	if (!is_local(rq))
+		smp_kick(rq_cpu(rq));
+}
+
 void sched_detach(struct vcpu *v)
 {
-	struct runqueue *rq = rq_of(v);
-	uint64_t flags = lock_rq(rq);
+	uint64_t flags;
+	struct runqueue *rq = lock_vcpu_rq(v, &flags);
+	bool running = rq->current == v;
 
 	for (unsigned i = 0; i < rq->nvcpus; i++)
 		if (rq->vcpus[i] == v)
 			rq->vcpus[i] = rq->vcpus[--rq->nvcpus];
 	v->state = VCPU_OFF;
-	if (rq->current == v)
+	v->detached = true; /* for good: nothing wakes it again */
+	if (running)
 		rq->need_resched = true;
 	unlock_rq(rq, flags);
+	if (running)
+		tell(rq);
 }
 
 static void account(struct runqueue *rq, struct vcpu *v, uint64_t now);
@@ -124,64 +189,85 @@ static uint64_t least_vruntime(struct runqueue *rq)
  * least vruntime now. It preempts the running vCPU only if it would be picked over it; otherwise
  * it waits for the slice end like any runnable vCPU (which keeps a doorbell cheap).
  */
-static void wake_locked(struct runqueue *rq, struct vcpu *v)
+/* Returns true if @rq's CPU must look again (need_resched set): kick it if it is another. */
+static bool wake_locked(struct runqueue *rq, struct vcpu *v)
 {
 	uint64_t slice = slice_ticks(), least;
 	struct vcpu *cur = rq->current;
 
-	if (v->state != VCPU_BLOCKED && v->state != VCPU_OFF)
-		return;
+	if ((v->state != VCPU_BLOCKED && v->state != VCPU_OFF) || v->detached)
+		return false;
 	least = least_vruntime(rq);
 	v->state = VCPU_RUNNABLE;
 	v->block_deadline = 0;
 	if (least > slice && v->vruntime < least - slice)
 		v->vruntime = least - slice;
-	if (!cur || cur->state != VCPU_RUNNING || v->vruntime < cur->vruntime) {
+	if (!cur || cur->state != VCPU_RUNNING || v->vruntime < cur->vruntime || !is_local(rq)) {
+		/* (Another CPU's timer is its own to arm: it re-picks, which arms it.) */
 		rq->need_resched = true;
-		return;
+		return true;
 	}
 	/* It waits for the slice end: make sure the timer comes by then. */
 	rq->nrunnable++;
 	if (rq->slice_end < rq->timer_at)
 		arm(rq, rq->slice_end);
+	return false;
 }
 
 void sched_wake(struct vcpu *v)
 {
-	struct runqueue *rq = rq_of(v);
-	uint64_t flags = lock_rq(rq);
+	uint64_t flags;
+	struct runqueue *rq = lock_vcpu_rq(v, &flags);
+	bool look = wake_locked(rq, v);
 
-	wake_locked(rq, v);
 	unlock_rq(rq, flags);
+	if (look)
+		tell(rq);
 }
 
+/*
+ * An event raised on another CPU while @v was deciding to block: the raiser writes the pending
+ * bit, then reads the state (vm_vcpu_notify); here the state is written, then the bits read. One
+ * of the two sees the other's write (the fence), so either the raiser wakes it or it stays up.
+ */
 void sched_block(struct vcpu *v, uint64_t deadline)
 {
-	struct runqueue *rq = rq_of(v);
-	uint64_t flags = lock_rq(rq);
+	uint64_t flags;
+	struct runqueue *rq = lock_vcpu_rq(v, &flags);
+	enum vcpu_state was = v->state;
 
-	if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {
-		v->state = VCPU_BLOCKED;
-		v->block_deadline = deadline;
-		note_deadline(rq, deadline);
-		rq->need_resched = true;
+	if (was == VCPU_RUNNING || was == VCPU_RUNNABLE) {
+		__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (vm_event_ready(v->vm)) {
+			v->state = was;
+		} else {
+			v->block_deadline = deadline;
+			note_deadline(rq, deadline);
+			rq->need_resched = true;
+		}
 	}
 	unlock_rq(rq, flags);
 }
 
 void sched_stop(struct vcpu *v)
 {
-	struct runqueue *rq = rq_of(v);
-	uint64_t flags = lock_rq(rq);
+	uint64_t flags;
+	struct runqueue *rq = lock_vcpu_rq(v, &flags);
 
 	v->state = VCPU_OFF;
 	rq->need_resched = true;
 	unlock_rq(rq, flags);
+	tell(rq);
 }
 
 void sched_yield(struct vcpu *v)
 {
-	rq_of(v)->need_resched = true;
+	struct runqueue *rq = rq_of(v);
+
+	rq->need_resched = true;
+	if (__builtin_expect(!is_local(rq), 0)) /* pausing a VM that runs elsewhere */
+		tell(rq);
 }
 
 static uint64_t period_ticks(void)
@@ -343,6 +429,18 @@ unsigned sched_runnable(void)
 	return n;
 }
 
+/*
+ * The vCPU whose EL1 state this CPU still holds, if it was stopped, is forgotten before the CPU
+ * sleeps: its VM may be destroyed or reset meanwhile (sched_quiesce waits for this).
+ */
+static void forget_stopped(void)
+{
+	struct vcpu *v = this_cpu()->loaded;
+
+	if (v && (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_OFF || v->detached))
+		arch_vcpu_forget(v);
+}
+
 /* Picks a vCPU, idling in WFI until one is runnable. Called with the runqueue locked. */
 static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
 {
@@ -361,6 +459,8 @@ static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
 		rq->current = NULL;
 		arm(rq, next_event(rq, now));
 		unlock_rq(rq, *flags);
+		forget_stopped();
+		this_cpu()->passes++; /* idle: holds nothing of any VM (sched_quiesce) */
 		if (sched_idle_work())
 			arch_irq_poll(); /* a wake-up may be waiting */
 		else
@@ -377,6 +477,7 @@ struct vcpu *sched_next(struct vcpu *prev)
 
 	if (prev && prev->state == VCPU_RUNNING && !rq->need_resched)
 		return prev;
+	this_cpu()->passes++; /* a scheduling point (sched_quiesce) */
 	flags = lock_rq(rq);
 	if (prev && rq->current == prev) {
 		account(rq, prev, arch_counter_now());
@@ -390,7 +491,35 @@ struct vcpu *sched_next(struct vcpu *prev)
 	rq->current = next;
 	arm(rq, next_event(rq, next->run_start));
 	unlock_rq(rq, flags);
+	/* RUNNING before its HCR_EL2 (virtual IRQ) is read on entry: an event raised on another CPU
+	 * in between then sees it running and kicks (vm_vcpu_notify). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return next;
+}
+
+/*
+ * Every other CPU passes two scheduling points (the first may still be switching away from a
+ * stopped vCPU: guest_entry.S saves its callee-saved registers after the pick), kicked with
+ * need_resched so that it does not wait for its slice to end. Spinning here is no scheduling
+ * point: two CPUs must never quiesce at once (only the root partition's destroy and reboot of
+ * another VM do; a VM rebooting itself has no vCPU on another CPU yet).
+ */
+void sched_quiesce(void)
+{
+	struct cpu *self = this_cpu();
+
+	for (unsigned c = 0; c < PLATFORM_MAX_CPUS; c++) {
+		uint64_t seen;
+		if (&cpus[c] == self || !smp_cpu_online(c))
+			continue;
+		seen = __atomic_load_n(&cpus[c].passes, __ATOMIC_ACQUIRE);
+		while (__atomic_load_n(&cpus[c].passes, __ATOMIC_ACQUIRE) - seen < 2) {
+			__atomic_store_n(&cpus[c].rq.need_resched, true, __ATOMIC_RELEASE);
+			smp_kick(c);
+			for (unsigned i = 0; i < 64; i++)
+				arch_cpu_relax();
+		}
+	}
 }
 
 void sched_timer_irq(void)

@@ -41,7 +41,7 @@ const char *timer_init(const struct platform *p)
 		return "DTB gives no hypervisor timer interrupt";
 	if (!arch_counter_freq())
 		return "CNTFRQ_EL0 is 0: firmware did not set the counter frequency";
-	irq_register(p->timer.hyp_phys, timer_irq, NULL);
+	irq_register_percpu(p->timer.hyp_phys, timer_irq, NULL);
 	return NULL;
 }
 

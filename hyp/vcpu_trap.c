@@ -119,7 +119,10 @@ static void wait_for_memory(struct vcpu *v, uint64_t ipa, enum vmem_result why)
 		us = PAGE_WAIT_US;
 	} else {
 		mem_wait(v->vm, ipa);
-		vmem_reclaim(RECLAIM_BATCH);
+		if (vmem_reclaim_enter()) { /* else another CPU is at it */
+			vmem_reclaim(RECLAIM_BATCH);
+			vmem_reclaim_leave();
+		}
 	}
 	sched_block(v, arch_counter_now() + arch_counter_freq() * us / 1000000);
 }

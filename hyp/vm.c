@@ -13,6 +13,7 @@
 #include <skiff/mm.h>
 #include <skiff/panic.h>
 #include <skiff/sched.h>
+#include <skiff/smp.h>
 #include <skiff/string.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
@@ -196,7 +197,9 @@ struct vm *vm_create(const struct vm_config *cfg, const char **err)
 		return NULL;
 	}
 	if ((*err = build_memory(vm)) || !attach_vcpus(vm)) {
-		if (!*err)
+		if (!*err && sched_place(&vm->vcpus[0]) == SCHED_NO_CPU)
+			*err = "none of the CPUs its \"cpus\" property names is online";
+		else if (!*err)
 			*err = "the scheduler's runqueue is full";
 		free_vm_memory(vm);
 		return NULL;
@@ -276,6 +279,8 @@ void vm_reboot(struct vm *vm)
 
 	console_release(vm);
 	stop_vcpus(vm);
+	if (!this_cpu()->vcpu || this_cpu()->vcpu->vm != vm) /* (itself: all here, see sched.h) */
+		sched_quiesce(); /* no other CPU runs its vCPUs or holds their state any more */
 	chan_vm_gone(vm);
 	vmem_reset(vm);
 	vm->mem_waiting = vm->mem_wait_told = false;
@@ -326,19 +331,31 @@ void vm_destroy(struct vm *vm)
 	nvms--;
 	arch_spin_unlock(&vms_lock);
 	tell_root(vm);
+	/* Unlisted: no CPU finds it any more; then wait until none still uses what it found. */
+	sched_quiesce();
 	free_vm_memory(vm);
+}
+
+void vm_vcpu_notify(struct vcpu *v)
+{
+	/* After the pending bit (sequentially consistent): see sched_block and sched_next. */
+	enum vcpu_state s = __atomic_load_n(&v->state, __ATOMIC_SEQ_CST);
+
+	if (s == VCPU_BLOCKED)
+		sched_wake(v);
+	else if (s == VCPU_RUNNING && v->cpu != this_cpu()->index)
+		smp_kick(v->cpu);
 }
 
 void vm_event_raise(struct vm *vm, unsigned port)
 {
 	uint64_t bit = 1ULL << port;
 
-	__atomic_fetch_or(&vm->ev_pending, bit, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&vm->ev_pending, bit, __ATOMIC_SEQ_CST);
 	if (vm->ev_mask & bit)
 		return;
 	vm_events_update(vm);
-	if (vm->vcpus[0].state == VCPU_BLOCKED)
-		sched_wake(&vm->vcpus[0]);
+	vm_vcpu_notify(&vm->vcpus[0]);
 }
 
 void vm_console_put(struct vm *vm, const char *s, size_t n)

@@ -1,10 +1,12 @@
 /**
  * VM config parsing (docs/vm-config.md): /vms/<name> nodes with image, memory-kib, vcpus, weight,
- * cap, args and privileged. The config comes from outside: every property's length is checked.
+ * cap, cpus, args and privileged. The config comes from outside: every property's length is
+ * checked.
  */
 #include <libfdt.h>
 #include <skiff/console.h>
 #include <skiff/mm.h>
+#include <skiff/smp.h>
 #include <skiff/string.h>
 #include <skiff/vmconfig.h>
 #include <skiff-abi/hypercall.h>
@@ -42,6 +44,26 @@ static const struct platform_module *find_module(const struct platform *p, const
 	for (unsigned i = 0; i < p->nmodules; i++)
 		if (strcmp(p->modules[i].args, name) == 0)
 			return &p->modules[i];
+	return NULL;
+}
+
+/* `cpus = <0 2>;`: the physical CPUs its vCPUs may run on, as a mask (absent: any). */
+static const char *parse_cpus(const void *fdt, int node, struct vm_config *c)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, "cpus", &len);
+
+	c->cpu_mask = 0;
+	if (!p)
+		return NULL;
+	if (len <= 0 || len % 4)
+		return "\"cpus\" is not a list of CPU numbers (32-bit cells)";
+	for (int i = 0; i < len / 4; i++) {
+		uint32_t cpu = fdt32_ld(&p[i]);
+		if (cpu >= PLATFORM_MAX_CPUS)
+			return "\"cpus\" names a CPU number of 8 or more";
+		c->cpu_mask |= 1U << cpu;
+	}
 	return NULL;
 }
 
@@ -85,7 +107,7 @@ const char *vmconfig_parse_vm(const void *fdt, int node, const struct platform *
 	if (args)
 		snprintf(c->args, sizeof(c->args), "%s", args);
 	c->privileged = fdt_getprop(fdt, node, "privileged", NULL) != NULL;
-	if ((err = parse_numbers(fdt, node, c)))
+	if ((err = parse_numbers(fdt, node, c)) || (err = parse_cpus(fdt, node, c)))
 		return err;
 	return NULL;
 }
@@ -107,6 +129,20 @@ static const void *config_blob(const struct platform *p, const char **err)
 	else if (fdt_path_offset(fdt, "/vms") < 0)
 		*err = "the VM config has no /vms node";
 	return *err ? NULL : fdt;
+}
+
+/* With several CPUs: where each vCPU went (sched_place), one line. */
+static void report_placement(const struct vm *vm)
+{
+	char cpus[VCPU_MAX_PER_VM * 4 + 1];
+	int n = 0;
+
+	if (smp_ncpus() < 2)
+		return;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		n += snprintf(cpus + n, sizeof(cpus) - (size_t)n, "%s%u", i ? "," : "",
+			      vm->vcpus[i].cpu);
+	kprintf("vm %u '%s' on CPU %s\n", vm->id, vm->cfg.name, cpus);
 }
 
 static const struct platform *boot_platform; /* for VMs created later from the boot config */
@@ -155,6 +191,7 @@ int64_t vmconfig_create(const char *name)
 	}
 	kprintf("vm %u '%s' created: %lu KiB, %u vCPU, weight %u, cap %u%%\n", vm->id, cfg.name,
 		cfg.ram_size >> 10, cfg.vcpus, cfg.weight, cfg.cap);
+	report_placement(vm);
 	return vm->id;
 }
 
@@ -181,6 +218,7 @@ unsigned vmconfig_start_all(const struct platform *p)
 		}
 		kprintf("vm %u '%s' started: %lu KiB, %u vCPU, weight %u, cap %u%%\n", vm->id,
 			cfg.name, cfg.ram_size >> 10, cfg.vcpus, cfg.weight, cfg.cap);
+		report_placement(vm);
 		started++;
 	}
 	return started;

@@ -119,8 +119,9 @@ static bool take_shared(const uint64_t *page, uint32_t hash, paddr_t *to)
 
 /*
  * Under @vm's lock: the candidate @c (a page of @other, possibly @vm itself) has @page's content?
- * Then its frame becomes a shared frame mapped by both. Single CPU: @other's lock is taken inside
- * @vm's; with SMP this needs the pair in address order (issue 6).
+ * Then its frame becomes a shared frame mapped by both. @other's lock is taken inside @vm's:
+ * only the scanner holds two VM locks, and one CPU at a time runs it (vmem_reclaim_enter), so
+ * no other CPU can hold them in the opposite order.
  */
 static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint64_t *page,
 			    uint32_t hash, paddr_t *to)
@@ -267,7 +268,19 @@ bool vmem_scan(unsigned budget)
  */
 #define SCAN_USEFUL 64
 
-bool sched_idle_work(void)
+static bool reclaim_busy;
+
+bool vmem_reclaim_enter(void)
+{
+	return !__atomic_exchange_n(&reclaim_busy, true, __ATOMIC_ACQUIRE);
+}
+
+void vmem_reclaim_leave(void)
+{
+	__atomic_store_n(&reclaim_busy, false, __ATOMIC_RELEASE);
+}
+
+static bool idle_work(void)
 {
 	bool sharing_helps =
 		!scan.last_scanned || scan.last_found * SCAN_USEFUL >= scan.last_scanned;
@@ -277,4 +290,16 @@ bool sched_idle_work(void)
 		return true;
 	}
 	return vmem_scan(IDLE_BUDGET) || (vmem_pressure() && vmem_reclaim(IDLE_BUDGET));
+}
+
+/* Another CPU reclaiming: this one sleeps (the one at work says whether more is left). */
+bool sched_idle_work(void)
+{
+	bool more;
+
+	if (!vmem_reclaim_enter())
+		return false;
+	more = idle_work();
+	vmem_reclaim_leave();
+	return more;
 }

@@ -22,6 +22,8 @@ Guest benchmarks (instructions per operation, docs/pv-guest.md "Measuring"):
                                   cost of a doorbell that wakes a blocked VM, without the switch
   vm_switch                       tests/guests/bench-pair, dts/bench-vm-switch.dts: ping-pong,
                                   half a round trip, a full-path figure (nothing subtracted)
+  virtual_ipi_send                the event_send pair pinned to CPUs 0 and 1 (dts/bench-ipi.dts,
+                                  -smp 2): the send wakes a vCPU on another CPU and kicks it
   channel_roundtrip               tests/guests/chan-test, dts/test-channels.dts: 64-byte request,
                                   echo by a privileged chan-test, reply (pv_chan_call)
   channel_throughput_4k, _64      tests/guests/chan-stream, dts/bench-channels.dts: 64 MiB one
@@ -73,6 +75,7 @@ class Run:
     #                                its last quarter)
     swap_mib: Optional[int] = None  # a fresh swap disk (build/bench/swap.img) of this size
     icount: bool = True  # False: real time (device time is real, so not deterministic)
+    smp: int = 1  # physical CPUs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,6 +121,8 @@ RUNS = [
     Run("hvc", "-kernel {bin}", stop=GUEST_STOP, vms="bench"),
     Run("event_send", "-kernel {bin}", stop=GUEST_STOP, vms="bench-event-send"),
     Run("vm_switch", "-kernel {bin}", stop=GUEST_STOP, vms="bench-vm-switch"),
+    # Issue 6: the event_send pair pinned to two CPUs, so each doorbell kicks the other CPU.
+    Run("virtual_ipi", "-kernel {bin}", stop=GUEST_STOP, vms="bench-ipi", smp=2),
     # 64 identical memstress VMs and memwatch (mk/qemutests.mk, tests/qemu/test_sharing.py).
     Run("sharing", "-kernel {bin}", vms="test-sharing"),
     # 16 memstress VMs promised 128 MiB each on 256 MiB, a swap disk attached (test-overcommit).
@@ -148,6 +153,10 @@ BENCHES = [
           pattern=r"BENCH event_send (\d+) instructions"),
     Bench("vm_switch", "instructions", 500, run="vm_switch",
           pattern=r"BENCH vm_switch (\d+) instructions"),
+    # Issue 6 (ISCA'16, full IPI on hardware: Xen 5,978 / KVM 11,557 cycles): the sender's cost
+    # of a doorbell to a vCPU blocked on another CPU: the wake-up there and the SGI.
+    Bench("virtual_ipi_send", "instructions", 300, run="virtual_ipi",
+          pattern=r"BENCH event_send (\d+) instructions"),
     # Issue 4 (KVM exit to a userspace device model and back: 5,753): guest request -> root-side
     # echo -> reply, 64-byte packets with doorbells, under icount so ns = instructions.
     Bench("channel_roundtrip", "instructions", 1500, run="channels",
@@ -198,6 +207,7 @@ def qemu_command(ctx, run):
         machine = machine.replace("-m 1G", f"-m {run.ram_mib}M")
     if not run.icount:
         machine = machine.replace(" -icount shift=0,sleep=off", "")
+    machine = machine.replace("-smp 1", f"-smp {run.smp}")
     if run.vms:
         args += " " + vm_config_args(run.vms, run.ram_mib)
     if run.swap_mib:

@@ -1,8 +1,9 @@
 /**
  * GICv2 driver (Arm IHI 0048B), as on the Raspberry Pi 4's GIC-400 and QEMU virt gic-version=2:
  * memory-mapped distributor and CPU interface. All interrupts Group 0 → IRQ (non-secure view),
- * one priority; SPIs target the boot CPU for now.
+ * one priority; SPIs target the CPU that enabled them (the boot CPU). Kicks are SGI 0.
  */
+#include <skiff/cpu.h>
 #include <skiff/irqchip.h>
 
 /* Distributor (4.3). */
@@ -12,6 +13,7 @@
 #define GICD_ICENABLER 0x180
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
+#define GICD_SGIR 0xf00
 
 /* CPU interface (4.4). */
 #define GICC_CTLR 0x00
@@ -22,9 +24,14 @@
 
 #define IRQ_PRIORITY 0xa0
 
+#define SGI_KICK 0
+#define IAR_INTID 0x3ff
+
 static struct {
 	uintptr_t dist;
 	uintptr_t cpu;
+	uint8_t target[PLATFORM_MAX_CPUS]; /* each CPU's bit in ITARGETSR/SGIR, by CPU index */
+	uint32_t iar[PLATFORM_MAX_CPUS];   /* the last IAR read: an SGI's EOI needs its source */
 } gic;
 
 static const char *gicv2_init(const struct platform_gic *g)
@@ -53,6 +60,8 @@ static const char *gicv2_cpu_init(void)
 	arch_mmio_write32(gic.cpu + GICC_PMR, 0xff);
 	arch_mmio_write32(gic.cpu + GICC_BPR, 0);
 	arch_mmio_write32(gic.cpu + GICC_CTLR, 1);
+	/* This CPU's bit, for kicks from the others (banked ITARGETSR0, 4.3.12). */
+	gic.target[this_cpu()->index] = (uint8_t)arch_mmio_read32(gic.dist + GICD_ITARGETSR);
 	return NULL;
 }
 
@@ -74,14 +83,28 @@ static void gicv2_disable(uint32_t intid)
 	arch_mmio_write32(gic.dist + GICD_ICENABLER + (intid / 32) * 4, 1U << (intid % 32));
 }
 
+/* IAR (4.4.4): INTID [9:0], and for an SGI the sending CPU [12:10], which EOIR must repeat. */
 static uint32_t gicv2_ack(void)
 {
-	return arch_mmio_read32(gic.cpu + GICC_IAR) & 0x3ff;
+	uint32_t iar = arch_mmio_read32(gic.cpu + GICC_IAR);
+
+	gic.iar[this_cpu()->index] = iar;
+	return iar & IAR_INTID;
 }
 
 static void gicv2_eoi(uint32_t intid)
 {
-	arch_mmio_write32(gic.cpu + GICC_EOIR, intid);
+	uint32_t iar = gic.iar[this_cpu()->index];
+
+	arch_mmio_write32(gic.cpu + GICC_EOIR, (iar & IAR_INTID) == intid ? iar : intid);
+}
+
+/* GICD_SGIR (4.3.15): target list filter 0 (the list), CPU list [23:16], INTID [3:0]. */
+static void gicv2_send_ipi(unsigned index, uint64_t hwid)
+{
+	(void)hwid;
+	__asm__ volatile("dsb ishst" ::: "memory");
+	arch_mmio_write32(gic.dist + GICD_SGIR, (uint32_t)gic.target[index] << 16 | SGI_KICK);
 }
 
 const struct irqchip_ops gicv2_ops = {
@@ -93,4 +116,6 @@ const struct irqchip_ops gicv2_ops = {
 	.disable = gicv2_disable,
 	.ack = gicv2_ack,
 	.eoi = gicv2_eoi,
+	.ipi_intid = SGI_KICK,
+	.send_ipi = gicv2_send_ipi,
 };

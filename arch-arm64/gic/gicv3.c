@@ -4,6 +4,7 @@
  * All interrupts are Group 1 non-secure, one priority; SPIs route to the boot CPU for now.
  */
 #include <arch/sysreg.h>
+#include <skiff/cpu.h>
 #include <skiff/irqchip.h>
 
 /* Distributor (12.9). */
@@ -39,8 +40,8 @@ static struct {
 	uint64_t redist_size;
 } gic;
 
-/* Per-CPU redistributor base (index = CPU index; one CPU until SMP arrives). */
-static uintptr_t rd_base[8];
+/* Per-CPU redistributor base, by CPU index (each CPU finds its own in gicv3_cpu_init). */
+static uintptr_t rd_base[PLATFORM_MAX_CPUS];
 
 static void write_icc(uint64_t sre, uint64_t pmr, uint64_t bpr, uint64_t igrpen)
 {
@@ -102,7 +103,7 @@ static const char *gicv3_cpu_init(void)
 
 	if (!rd)
 		return "no GICv3 redistributor matches this CPU's MPIDR";
-	rd_base[0] = rd;
+	rd_base[this_cpu()->index] = rd;
 	arch_mmio_write32(rd + GICR_WAKER, arch_mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
 	while (arch_mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
 		;
@@ -118,7 +119,7 @@ static const char *gicv3_cpu_init(void)
 static void gicv3_enable(uint32_t intid)
 {
 	if (intid < 32) {
-		arch_mmio_write32(rd_base[0] + GICR_ISENABLER0, 1U << intid);
+		arch_mmio_write32(rd_base[this_cpu()->index] + GICR_ISENABLER0, 1U << intid);
 	} else {
 		arch_mmio_write64(gic.dist + GICD_IROUTER + intid * 8, arch_cpu_hwid());
 		arch_mmio_write32(gic.dist + GICD_ISENABLER + (intid / 32) * 4, 1U << (intid % 32));
@@ -128,7 +129,7 @@ static void gicv3_enable(uint32_t intid)
 static void gicv3_disable(uint32_t intid)
 {
 	if (intid < 32)
-		arch_mmio_write32(rd_base[0] + GICR_ICENABLER0, 1U << intid);
+		arch_mmio_write32(rd_base[this_cpu()->index] + GICR_ICENABLER0, 1U << intid);
 	else
 		arch_mmio_write32(gic.dist + GICD_ICENABLER + (intid / 32) * 4, 1U << (intid % 32));
 }
@@ -147,6 +148,23 @@ static void gicv3_eoi(uint32_t intid)
 	isb();
 }
 
+/*
+ * ICC_SGI1R_EL1 (12.11.23): INTID [27:24], Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], and the
+ * target as bit Aff0 % 16 of TargetList [15:0] with RS [47:44] = Aff0 / 16. The DSB makes our
+ * memory writes visible before the SGI can be (a system-register write is not ordered by DMB).
+ */
+#define SGI_KICK 0
+
+static void gicv3_send_ipi(unsigned index, uint64_t hwid)
+{
+	uint64_t aff0 = hwid & 0xff, v;
+
+	(void)index;
+	v = (uint64_t)SGI_KICK << 24 | ((hwid >> 32) & 0xff) << 48 | ((hwid >> 16) & 0xff) << 32 |
+	    ((hwid >> 8) & 0xff) << 16 | (aff0 / 16) << 44 | 1UL << (aff0 % 16);
+	__asm__ volatile("dsb ishst\n\tmsr S3_0_C12_C11_5, %0\n\tisb" : : "r"(v) : "memory");
+}
+
 const struct irqchip_ops gicv3_ops = {
 	.name = "GICv3",
 	.kind = IRQCHIP_GICV3,
@@ -156,4 +174,6 @@ const struct irqchip_ops gicv3_ops = {
 	.disable = gicv3_disable,
 	.ack = gicv3_ack,
 	.eoi = gicv3_eoi,
+	.ipi_intid = SGI_KICK,
+	.send_ipi = gicv3_send_ipi,
 };

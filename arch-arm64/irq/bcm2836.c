@@ -3,7 +3,8 @@
  * the same block in the BCM2837 of the Raspberry Pi 3): there is no GIC. Each core's four
  * generic-timer outputs go to that core's IRQ through an enable register, and a per-core source
  * register says what is pending. Numbering is the DT binding's (brcm,bcm2836-l1-intc):
- * 0 CNTPSIRQ, 1 CNTPNSIRQ, 2 CNTHPIRQ, 3 CNTVIRQ, 4-7 mailboxes, 8 GPU, 9 PMU.
+ * 0 CNTPSIRQ, 1 CNTPNSIRQ, 2 CNTHPIRQ, 3 CNTVIRQ, 4-7 mailboxes, 8 GPU, 9 PMU. Kicks between
+ * cores use mailbox 0.
  *
  * The timers drive the hypervisor's tick (CNTHP) and the guests' virtual timer (CNTV). The
  * peripherals' interrupts (the console UART's) come through the BCM2835 controller ("armctrl",
@@ -19,11 +20,14 @@
 #define LOCAL_GPU_ROUTING 0x0c                            /* bits 1:0: core taking GPU IRQs */
 #define LOCAL_TIMER_INT_CONTROL(core) (0x40 + 4 * (core)) /* bits 0-3: IRQ enable per timer */
 #define LOCAL_MAILBOX_INT_CONTROL(core) (0x50 + 4 * (core))
-#define LOCAL_IRQ_PENDING(core) (0x60 + 4 * (core)) /* bit n: source n pending */
+#define LOCAL_IRQ_PENDING(core) (0x60 + 4 * (core))       /* bit n: source n pending */
+#define LOCAL_MAILBOX0_SET(core) (0x80 + 0x10 * (core))   /* write: sets the bits written */
+#define LOCAL_MAILBOX0_CLEAR(core) (0xc0 + 0x10 * (core)) /* read; write: clears them */
 
 #define LOCAL_CORES 4
 #define LOCAL_TIMER_IRQS 4 /* 0..3 */
 #define LOCAL_TIMER_MASK ((1U << LOCAL_TIMER_IRQS) - 1)
+#define LOCAL_IRQ_MAILBOX0 4 /* kicks between cores */
 #define LOCAL_IRQ_GPU (1U << 8)
 
 /* BCM2835 controller (section 7.5): per bank a pending, an enable-set and an enable-clear word. */
@@ -80,6 +84,8 @@ static void bcm2836_enable(uint32_t irq)
 
 	if (irq < LOCAL_TIMER_IRQS) {
 		arch_mmio_write32(reg, arch_mmio_read32(reg) | 1U << irq);
+	} else if (irq == LOCAL_IRQ_MAILBOX0) {
+		arch_mmio_write32(base + LOCAL_MAILBOX_INT_CONTROL(this_core()), 1);
 	} else if (armctrl_line(irq, &bank, &bit)) {
 		arch_mmio_write32(base + LOCAL_GPU_ROUTING, this_core()); /* IRQ and FIQ here */
 		armctrl_enabled[bank] |= bit;
@@ -95,6 +101,8 @@ static void bcm2836_disable(uint32_t irq)
 
 	if (irq < LOCAL_TIMER_IRQS) {
 		arch_mmio_write32(reg, arch_mmio_read32(reg) & ~(1U << irq));
+	} else if (irq == LOCAL_IRQ_MAILBOX0) {
+		arch_mmio_write32(base + LOCAL_MAILBOX_INT_CONTROL(this_core()), 0);
 	} else if (armctrl_line(irq, &bank, &bit)) {
 		armctrl_enabled[bank] &= ~bit;
 		arch_mmio_write32(armctrl + armctrl_disable[bank], bit);
@@ -121,12 +129,24 @@ static uint32_t bcm2836_ack(void)
 
 	if (pending & LOCAL_TIMER_MASK)
 		return (uint32_t)__builtin_ctz(pending & LOCAL_TIMER_MASK);
+	if (pending & 1U << LOCAL_IRQ_MAILBOX0) { /* cleared now: the kick's news is in memory */
+		arch_mmio_write32(base + LOCAL_MAILBOX0_CLEAR(this_core()), ~0U);
+		return LOCAL_IRQ_MAILBOX0;
+	}
 	return pending & LOCAL_IRQ_GPU ? armctrl_ack() : IRQ_SPURIOUS;
 }
 
 static void bcm2836_eoi(uint32_t irq)
 {
 	(void)irq; /* level interrupts: the handler cleared the source */
+}
+
+/* Mailbox 0 of the target core (QA7 section 4.10): any bit set raises its interrupt. */
+static void bcm2836_send_ipi(unsigned index, uint64_t hwid)
+{
+	(void)index;
+	__asm__ volatile("dsb ishst" ::: "memory");
+	arch_mmio_write32(base + LOCAL_MAILBOX0_SET((unsigned)(hwid & 0xff) % LOCAL_CORES), 1);
 }
 
 const struct irqchip_ops bcm2836_ops = {
@@ -138,4 +158,6 @@ const struct irqchip_ops bcm2836_ops = {
 	.disable = bcm2836_disable,
 	.ack = bcm2836_ack,
 	.eoi = bcm2836_eoi,
+	.ipi_intid = LOCAL_IRQ_MAILBOX0,
+	.send_ipi = bcm2836_send_ipi,
 };

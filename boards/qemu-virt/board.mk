@@ -3,7 +3,10 @@ BOARD_LINK_ADDR := 0x40200000
 BOARD_SRCS := boards/qemu-virt/board.c
 GIC ?= 3
 QEMU_MEM ?= 1G
-QEMU_MACHINE := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -m $(QEMU_MEM)
+# Physical CPUs (issue 6): `make run SMP=4`; Skiff starts every CPU the DTB lists.
+SMP ?= 1
+QEMU_MACHINE := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -m $(QEMU_MEM) \
+	-smp $(SMP)
 # The hypervisor's swap disk (docs/virtio-blk.md): make run, run-headless and debug attach
 # $(SWAP_IMG), a sparse raw file mk/swap.mk makes once and keeps between runs.
 SWAP_IMG := build/swap.img

@@ -252,4 +252,5 @@ void fake_reset(void)
 	fake_mm_reset();
 	fake_irqchip_reset();
 	fake_vcpu_reset();
+	fake_smp_reset();
 }

@@ -98,6 +98,8 @@ struct fake_mm_state {
 	unsigned nlog;
 };
 
+#define FAKE_MAX_CPUS 8
+
 /** The fake interrupt controller (kind GICv3 and GICv2 both map to it). */
 struct fake_irqchip_state {
 	bool present; /* false: arch_irqchip_find returns NULL */
@@ -108,7 +110,10 @@ struct fake_irqchip_state {
 	unsigned acks, eois, enables, disables;
 	uint32_t last_eoi, last_enabled, last_disabled;
 	bool enabled[IRQ_MAX];
+	unsigned ipis[FAKE_MAX_CPUS]; /* kicks sent, by target CPU index */
 };
+
+#define FAKE_IPI_INTID 1 /* the fake's kick interrupt (an SGI) */
 
 extern struct fake_state fake;
 extern struct fake_mm_state fake_mm;
@@ -141,6 +146,19 @@ void fake_irqchip_raise(uint32_t intid);
 #define FAKE_PTE_SOFT_SHIFT 6
 #define FAKE_PTE_OLD (1ULL << 57) /* access flag, inverted: set = old */
 
+#define FAKE_SECONDARY_ENTRY 0x5eed0000ULL /* what arch_secondary_prepare returns */
+
+/** Secondary CPUs and kicks (smp.c). */
+struct fake_smp_state {
+	struct cpu *prepared[FAKE_MAX_CPUS]; /* by start slot */
+	unsigned events;                     /* SEVs */
+	unsigned relaxes;
+	void (*relax_hook)(void); /* called by arch_cpu_relax, if set */
+};
+
+extern struct fake_smp_state fake_smp;
+void fake_smp_reset(void);
+
 struct vcpu;
 
 /** What the fake vCPU seam (vcpu.c) observed. */
@@ -151,6 +169,7 @@ struct fake_vcpu_state {
 	unsigned switches;
 	struct vcpu *last_prev;
 	struct vcpu *loaded;
+	unsigned forgets; /* arch_vcpu_forget calls */
 };
 
 extern struct fake_vcpu_state fake_vcpu;

@@ -74,6 +74,15 @@ static void fake_eoi(uint32_t intid)
 	fake_irqchip.last_eoi = intid;
 }
 
+static void fake_send_ipi(unsigned index, uint64_t hwid)
+{
+	(void)hwid;
+	if (index < FAKE_MAX_CPUS)
+		fake_irqchip.ipis[index]++;
+	else
+		fake_violation("IPI to CPU %u", index);
+}
+
 static const struct irqchip_ops fake_ops = {
 	.name = "fake-gic",
 	.kind = IRQCHIP_GICV3,
@@ -83,6 +92,8 @@ static const struct irqchip_ops fake_ops = {
 	.disable = fake_disable,
 	.ack = fake_ack,
 	.eoi = fake_eoi,
+	.ipi_intid = FAKE_IPI_INTID,
+	.send_ipi = fake_send_ipi,
 };
 
 const struct irqchip_ops *arch_irqchip_find(enum irqchip_kind kind)

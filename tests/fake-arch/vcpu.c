@@ -37,6 +37,13 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 	v->vtimer_deadline = 0;
 }
 
+void arch_vcpu_forget(struct vcpu *v)
+{
+	if (fake_vcpu.loaded == v)
+		fake_vcpu.loaded = NULL;
+	fake_vcpu.forgets++;
+}
+
 void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid)
 {
 	v->arch.vttbr_root = pa_addr(root);

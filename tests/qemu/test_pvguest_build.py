@@ -105,8 +105,12 @@ def test_vm_config_is_well_formed(config):
         assert u32(node, "vcpus") >= 1 and u32(node, "weight") >= 1
         assert u32(node, "cap") <= 100 * u32(node, "vcpus")
         assert len(node["props"]["args"]) <= 128, "args must fit skiff_start_info.args"
+        if "cpus" in node["props"]:  # physical CPUs, 0..7 (docs/vm-config.md)
+            cells = node["props"]["cpus"]
+            assert cells and len(cells) % 4 == 0
+            assert all(int.from_bytes(cells[i:i + 4], "big") < 8 for i in range(0, len(cells), 4))
         assert set(node["props"]) <= {"image", "memory-kib", "vcpus", "weight", "cap", "args",
-                                       "privileged"}
+                                       "privileged", "cpus"}
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)

@@ -53,11 +53,12 @@ def bad_vm_modules():
 
 
 def qemu_command(config, icount=False, gic=3, allow_missing=False, extra_modules=(), ram_mib=None,
-                 extra=""):
+                 extra="", smp=1):
     """QEMU booting Skiff with `config` and its images; `extra_modules` ([(path, bootargs)])
     are loaded too, 1 MiB apart from EXTRA_MODULES_BASE (each must be smaller). `ram_mib`: a
-    machine with that much RAM instead of 1 GiB (the modules go in its last quarter)."""
-    machine = virt_machine(gic=gic) + " -smp 1" + (f" {ICOUNT}" if icount else "")
+    machine with that much RAM instead of 1 GiB (the modules go in its last quarter). `smp`:
+    physical CPUs."""
+    machine = virt_machine(gic=gic) + f" -smp {smp}" + (f" {ICOUNT}" if icount else "")
     base = None
     if ram_mib is not None:
         machine = machine.replace("-m 1G", f"-m {ram_mib}M")

@@ -7,7 +7,9 @@
 #include "support.h"
 
 #include <skiff/cpu.h>
+#include <skiff/irqchip.h>
 #include <skiff/sched.h>
+#include <skiff/smp.h>
 #include <skiff/timer.h>
 #include <skiff/vm.h>
 #include <skiff-abi/hypercall.h>
@@ -58,8 +60,13 @@ static void wfi(void)
 
 static int setup(void **state)
 {
+	static struct platform plat = { .gic = { .kind = IRQCHIP_GICV3 } };
+
 	test_setup(state);
-	memset(&cpus[0], 0, sizeof(cpus[0]));
+	memset(cpus, 0, sizeof(cpus));
+	for (unsigned i = 0; i < PLATFORM_MAX_CPUS; i++)
+		cpus[i].index = i;
+	assert_null(irq_init(&plat)); /* kicks go through the (fake) interrupt controller */
 	arch_set_this_cpu(&cpus[0]);
 	memset(guests, 0, sizeof(guests));
 	memset(&idle, 0, sizeof(idle));
@@ -488,6 +495,7 @@ static void test_detach_and_full_runqueue(void **state)
 
 	(void)state;
 	memset(many, 0, sizeof(many));
+	many[0].vm = &guests[1];
 	for (unsigned i = 1; i < SCHED_MAX_VCPUS; i++) {
 		many[i].vm = &guests[1];
 		assert_true(sched_attach(&many[i]));
@@ -499,6 +507,134 @@ static void test_detach_and_full_runqueue(void **state)
 	for (unsigned i = 0; i < cpus[0].rq.nvcpus; i++)
 		assert_ptr_not_equal(cpus[0].rq.vcpus[i], v);
 	assert_true(sched_attach(&many[0]));
+}
+
+/* ---- Several CPUs: the fake's this_cpu is whichever record a test installs ---- */
+
+static void online(unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		cpus[i].state = CPU_READY;
+}
+
+/* A one-vCPU VM record like guest(), on whatever CPU placement picks, allowed on @mask. */
+static struct vcpu *placed(unsigned i, uint32_t mask)
+{
+	guests[i].cfg.cpu_mask = mask;
+	return guest(i, 256, 0);
+}
+
+static void test_vcpus_spread_over_the_least_loaded_cpus(void **state)
+{
+	unsigned per_cpu[4] = { 0 };
+
+	(void)state;
+	online(4);
+	for (unsigned i = 0; i < NGUESTS; i++)
+		per_cpu[placed(i, 0)->cpu]++;
+	for (unsigned c = 0; c < 4; c++) {
+		assert_int_equal(per_cpu[c], 1);
+		assert_int_equal(cpus[c].rq.nvcpus, 1);
+	}
+}
+
+static void test_offline_cpus_get_nothing(void **state)
+{
+	(void)state;
+	online(2); /* CPUs 2.. failed or absent */
+	for (unsigned i = 0; i < NGUESTS; i++)
+		assert_true(placed(i, 0)->cpu < 2);
+	assert_int_equal(cpus[0].rq.nvcpus, 2);
+	assert_int_equal(cpus[1].rq.nvcpus, 2);
+}
+
+static void test_pinned_vcpus_stay_on_their_cpus(void **state)
+{
+	(void)state;
+	online(4);
+	assert_int_equal(placed(0, 1U << 2)->cpu, 2);
+	assert_int_equal(placed(1, 1U << 2)->cpu, 2); /* though CPUs 0, 1 and 3 are emptier */
+	assert_int_equal(placed(2, 1U << 1 | 1U << 3)->cpu, 1);
+	assert_int_equal(placed(3, 1U << 1 | 1U << 3)->cpu, 3);
+	assert_int_equal(cpus[2].rq.nvcpus, 2);
+}
+
+static void test_pinned_to_offline_cpus_is_refused(void **state)
+{
+	struct vcpu *v = &guests[0].vcpus[0];
+
+	(void)state;
+	online(2);
+	guests[0].cfg.cpu_mask = 1U << 3;
+	guests[0].cfg.weight = 256;
+	v->vm = &guests[0];
+	assert_int_equal(sched_place(v), SCHED_NO_CPU);
+	assert_false(sched_attach(v));
+}
+
+/* A vCPU on CPU 1 is woken from CPU 0: CPU 1 is told to look (need_resched) and kicked. */
+static void test_wake_on_another_cpu_kicks_it(void **state)
+{
+	struct vcpu *v;
+
+	(void)state;
+	online(2);
+	v = placed(0, 1U << 1);
+	assert_int_equal(v->cpu, 1);
+	sched_wake(v);
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+	assert_true(cpus[1].rq.need_resched);
+	assert_int_equal(fake_irqchip.ipis[1], 1);
+	assert_int_equal(fake_irqchip.ipis[0], 0);
+	/* CPU 1 picks it up at its next look. */
+	arch_set_this_cpu(&cpus[1]);
+	assert_ptr_equal(sched_next(NULL), v);
+	assert_false(cpus[1].rq.need_resched);
+	assert_int_equal(fake_irqchip.ipis[1], 1); /* no kick for itself */
+}
+
+/* An event for a vCPU that runs on another CPU: its virtual IRQ line is set and its CPU kicked
+ * (it reads the line on entry). A blocked one is woken there. */
+static void test_event_for_a_vcpu_on_another_cpu(void **state)
+{
+	struct vcpu *v;
+
+	(void)state;
+	online(2);
+	v = placed(0, 1U << 1);
+	arch_set_this_cpu(&cpus[1]);
+	sched_wake(v);
+	assert_ptr_equal(sched_next(NULL), v);
+	arch_set_this_cpu(&cpus[0]);
+	vm_event_raise(&guests[0], 10);
+	assert_true(v->arch.virq);
+	assert_int_equal(fake_irqchip.ipis[1], 1);
+	/* It acknowledges and blocks on CPU 1; the next event, from CPU 0, wakes it there. */
+	arch_set_this_cpu(&cpus[1]);
+	guests[0].ev_pending = 0;
+	v->arch.virq = false;
+	sched_block(v, 0);
+	assert_int_equal(v->state, VCPU_BLOCKED);
+	cpus[1].rq.need_resched = false;
+	arch_set_this_cpu(&cpus[0]);
+	vm_event_raise(&guests[0], 11);
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+	assert_true(cpus[1].rq.need_resched);
+	assert_int_equal(fake_irqchip.ipis[1], 2);
+}
+
+/* The event comes between the guest's look (nothing pending) and its block: it must not sleep. */
+static void test_block_after_a_raced_event_stays_runnable(void **state)
+{
+	struct vcpu *v = guest(0, 256, 0);
+
+	(void)state;
+	start(&v, 1);
+	guests[0].ev_pending = 1ULL << 9; /* raised meanwhile, from another CPU */
+	sched_block(v, 0);
+	assert_int_equal(v->state, VCPU_RUNNING);
+	assert_false(cpus[0].rq.need_resched);
+	assert_ptr_equal(sched_next(v), v);
 }
 
 int main(void)
@@ -518,6 +654,13 @@ int main(void)
 		T(test_stopped_blocked_vcpu_ignores_its_deadline),
 		T(test_yield_lets_the_other_run),
 		T(test_detach_and_full_runqueue),
+		T(test_vcpus_spread_over_the_least_loaded_cpus),
+		T(test_offline_cpus_get_nothing),
+		T(test_pinned_vcpus_stay_on_their_cpus),
+		T(test_pinned_to_offline_cpus_is_refused),
+		T(test_wake_on_another_cpu_kicks_it),
+		T(test_event_for_a_vcpu_on_another_cpu),
+		T(test_block_after_a_raced_event_stays_runnable),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

@@ -99,7 +99,20 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.vcpus, 1);
 	assert_int_equal(cfg.weight, 256);
 	assert_int_equal(cfg.cap, 0);
+	assert_int_equal(cfg.cpu_mask, 0); /* any CPU */
 	assert_false(cfg.privileged);
+}
+
+static void test_cpus_pin_a_vm(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	assert_null(parse("pinned", &cfg));
+	assert_int_equal(cfg.cpu_mask, 1U << 0 | 1U << 2 | 1U << 7);
+	assert_parse_error("cpus-out-of-range", "\"cpus\" names a CPU number of 8 or more");
+	assert_parse_error("cpus-empty", "\"cpus\" is not a list of CPU numbers (32-bit cells)");
+	assert_parse_error("cpus-bytes", "\"cpus\" is not a list of CPU numbers (32-bit cells)");
 }
 
 static void test_every_property(void **state)
@@ -379,6 +392,7 @@ int main(void)
 		T(test_defaults),
 		T(test_every_property),
 		T(test_name_length),
+		T(test_cpus_pin_a_vm),
 		T(test_image_rejections),
 		T(test_memory_rejections),
 		T(test_numbers_must_be_one_cell),

@@ -60,10 +60,22 @@ struct arch_vcpu {
 /* HCR_EL2.VI (ARM ARM D13.2.48): a virtual IRQ is pending for the guest. */
 #define ARCH_HCR_VI (1UL << 7)
 
-/** Sets the virtual IRQ line of a vCPU for its next entry (on every exit: kept inline). */
+/**
+ * Sets the virtual IRQ line of a vCPU for its next entry (kept inline). Atomic: another CPU may
+ * set or clear it at the same time (vm_events_update).
+ */
 static inline void arch_vcpu_set_virq(struct arch_vcpu *a, bool pending)
 {
-	a->hcr = pending ? (a->hcr | ARCH_HCR_VI) : (a->hcr & ~ARCH_HCR_VI);
+	if (pending)
+		__atomic_fetch_or(&a->hcr, ARCH_HCR_VI, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&a->hcr, ~ARCH_HCR_VI, __ATOMIC_SEQ_CST);
+}
+
+/** The virtual IRQ line as the next entry will set it (ordered after earlier atomics). */
+static inline bool arch_vcpu_virq(const struct arch_vcpu *a)
+{
+	return (__atomic_load_n(&a->hcr, __ATOMIC_SEQ_CST) & ARCH_HCR_VI) != 0;
 }
 
 static inline uint64_t arch_vcpu_reg(const struct arch_vcpu *a, unsigned n)

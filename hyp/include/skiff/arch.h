@@ -35,10 +35,14 @@ void arch_wait_for_interrupt(void);
 /** Stops this CPU for good (interrupts masked, WFI loop). */
 NORETURN void arch_halt(void);
 /**
- * The physical address a secondary CPU released from a spin table should jump to, MMU off: it
- * masks interrupts and stays in a WFI loop. (arm64 "spin-table" boot protocol.)
+ * Prepares secondary CPU @hwid to start as per-CPU record @c in start slot @slot: on the stack
+ * below @stack_top (CPU_STACK_SIZE bytes) it turns its MMU on with the hypervisor's tables and
+ * calls smp_secondary_main(@c). Returns the physical address to start it at (PSCI CPU_ON entry,
+ * spin-table release value); what it reads with its MMU off is cleaned to memory here.
  */
-uint64_t arch_cpu_park_entry(void);
+uint64_t arch_secondary_prepare(unsigned slot, uint64_t hwid, struct cpu *c, uintptr_t stack_top);
+/** A pause in a busy-wait loop (YIELD: lets an emulator run the other CPUs). */
+void arch_cpu_relax(void);
 /** Wakes CPUs waiting in WFE (SEV), after making earlier memory writes visible to them. */
 void arch_cpu_send_event(void);
 

@@ -15,6 +15,11 @@ struct vcpu;
 void arch_virt_cpu_init(void);
 /** Resets @v to the architectural start state: EL1h, MMU off, PC @entry, x0 @arg. */
 void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg);
+/**
+ * Forgets that @v's EL1 state is live on this CPU (it was stopped; its VM may be reset or freed):
+ * its registers are not saved into it on the next switch.
+ */
+void arch_vcpu_forget(struct vcpu *v);
 /** Points @v at its VM's stage-2 table (root @root, VMID @vmid). */
 void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid);
 /** Saves @prev's EL1 state (may be NULL) and loads @next's into the hardware. */

@@ -22,7 +22,11 @@ struct cpu {
 	uint64_t ticks;       /* hypervisor timer interrupts taken */
 	uint64_t tick_period; /* counter ticks between timer interrupts, 0 if stopped */
 	uint64_t next_tick;
-	uint64_t irqs; /* interrupts taken */
+	uint64_t irqs;     /* interrupts taken */
+	uint64_t kicks;    /* of them, kicks from other CPUs (smp_kick) */
+	uint32_t state;    /* enum cpu_state (smp.h), atomic */
+	const char *error; /* why a secondary did not come up */
+	uint64_t passes;   /* scheduling points passed (sched_quiesce) */
 	struct runqueue rq;
 };
 

@@ -31,7 +31,14 @@ struct runqueue {
 	struct vcpu *vcpus[SCHED_MAX_VCPUS]; /* every vCPU placed on this CPU, any state */
 };
 
-/** Places @v on this CPU's runqueue (state OFF: not yet runnable). False if full. */
+#define SCHED_NO_CPU (~0U)
+
+/**
+ * The CPU a new vCPU @v should go to: the online CPU its VM's `cpus` mask allows with the fewest
+ * vCPUs placed on it (the lowest index on a tie); SCHED_NO_CPU if none is allowed.
+ */
+unsigned sched_place(const struct vcpu *v);
+/** Places @v on the runqueue sched_place picks (state OFF: not yet runnable). False if full. */
 bool sched_attach(struct vcpu *v);
 /** Removes @v from its runqueue for good (VM destroyed). */
 void sched_detach(struct vcpu *v);
@@ -61,6 +68,12 @@ void sched_timer_irq(void);
  * hyp/vmem_scan.c); true if it did some and has more. Runs with no lock held.
  */
 bool sched_idle_work(void);
+/**
+ * Returns once every other CPU has been through two scheduling points: none then runs, or holds
+ * the EL1 state of, a vCPU that was stopped before the call, nor still uses a VM pointer it took
+ * before (what may be freed or reset next: vm_destroy, vm_reboot). Free on one CPU.
+ */
+void sched_quiesce(void);
 /** Number of runnable-or-running vCPUs on this CPU. */
 unsigned sched_runnable(void);
 

@@ -31,7 +31,8 @@ struct vcpu {
 	struct vm *vm;
 	unsigned id;
 	enum vcpu_state state;
-	unsigned cpu; /* physical CPU whose runqueue holds it */
+	unsigned cpu;  /* physical CPU whose runqueue holds it */
+	bool detached; /* removed from its runqueue for good (VM destroyed) */
 	/* Scheduler (sched.c): stride scheduling over weighted virtual runtime. */
 	struct vcpu *rq_next;
 	uint64_t vruntime;
@@ -54,8 +55,9 @@ struct vm_config {
 	struct pa_range image; /* ELF or arm64 Image in a boot module */
 	uint64_t ram_size;
 	unsigned vcpus;
-	uint32_t weight; /* relative share, 1..65535 */
-	uint32_t cap;    /* percent of one CPU, 0 = uncapped */
+	uint32_t weight;   /* relative share, 1..65535 */
+	uint32_t cap;      /* percent of one CPU, 0 = uncapped */
+	uint32_t cpu_mask; /* physical CPUs its vCPUs may run on (bit n: CPU n), 0 = any */
 	bool privileged;
 };
 
@@ -114,22 +116,38 @@ void vm_destroy(struct vm *vm);
 /** The root partition (the live privileged VM), or NULL. */
 struct vm *vm_root(void);
 
-/** Raises event @port in @vm (any CPU). Wakes a blocked vCPU 0. */
+/** Raises event @port in @vm (any CPU). Wakes vCPU 0 if blocked, kicks its CPU if running. */
 void vm_event_raise(struct vm *vm, unsigned port);
+/**
+ * vCPU @v has news (its virtual IRQ line changed): woken if blocked, its CPU kicked if it runs
+ * on another one (it reads HCR_EL2.VI only on entry).
+ */
+void vm_vcpu_notify(struct vcpu *v);
 /** True if @vm has an unmasked pending event. */
 static inline bool vm_event_ready(const struct vm *vm)
 {
-	return (vm->ev_pending & ~vm->ev_mask) != 0;
+	return (__atomic_load_n(&vm->ev_pending, __ATOMIC_SEQ_CST) &
+		~__atomic_load_n(&vm->ev_mask, __ATOMIC_RELAXED)) != 0;
 }
 
 /**
  * Sets vCPU 0's virtual IRQ line to match the VM's events. Called wherever pending or mask bits
  * change (raise, ack, mask, deadlines, reboot) rather than on every exit, which keeps the exit
- * path short. With SMP, a change for a vCPU running on another CPU also needs a kick (issue 6).
+ * path short. Raises and acks may run on two CPUs at once: the line is written atomically and
+ * the events read again after it, until both agree, so the last writer leaves it right.
  */
 static inline void vm_events_update(struct vm *vm)
 {
-	arch_vcpu_set_virq(&vm->vcpus[0].arch, vm_event_ready(vm));
+	struct arch_vcpu *a = &vm->vcpus[0].arch;
+	bool ready;
+
+	do {
+		ready = vm_event_ready(vm);
+		if (arch_vcpu_virq(a) ==
+		    ready) /* read after the events: a writer since sees them */
+			return;
+		arch_vcpu_set_virq(a, ready);
+	} while (__builtin_expect(ready != vm_event_ready(vm), 0));
 }
 
 /** Console bytes from the guest: buffered and printed a line at a time. */

@@ -147,6 +147,14 @@ void vmem_swap_attach(const struct swap_device *d);
  */
 bool vmem_reclaim(unsigned want);
 
+/**
+ * Reclaim (the sharing scanner and the swap clock) keeps global state and runs on one CPU at a
+ * time: true if this CPU may run it now, until vmem_reclaim_leave(); false if another one is.
+ * That also makes the scanner the only holder of two VM locks at once (vmem_scan.c).
+ */
+bool vmem_reclaim_enter(void);
+void vmem_reclaim_leave(void);
+
 /** Below the low watermark of free frames: reclaim should run. */
 bool vmem_pressure(void);
 

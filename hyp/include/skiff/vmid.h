@@ -7,12 +7,14 @@
 #ifndef SKIFF_VMID_H
 #define SKIFF_VMID_H
 
+#include <skiff/arch.h>
 #include <skiff/types.h>
 
 struct vmid_space {
-	uint64_t gen;   /* starts at 1; a VM with vmid_gen != gen must get a new VMID */
-	unsigned next;  /* next free VMID in this generation */
-	unsigned count; /* VMIDs the hardware provides */
+	struct spinlock lock; /* a leaf: allocation and rollover (the fast path takes none) */
+	uint64_t gen;         /* starts at 1; a VM with vmid_gen != gen must get a new VMID */
+	unsigned next;        /* next free VMID in this generation */
+	unsigned count;       /* VMIDs the hardware provides */
 };
 
 void vmid_space_init(struct vmid_space *s, unsigned count);

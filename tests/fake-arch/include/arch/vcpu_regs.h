@@ -25,6 +25,11 @@ static inline void arch_vcpu_set_virq(struct arch_vcpu *a, bool pending)
 	a->virq = pending;
 }
 
+static inline bool arch_vcpu_virq(const struct arch_vcpu *a)
+{
+	return a->virq;
+}
+
 static inline uint64_t arch_vcpu_reg(const struct arch_vcpu *a, unsigned n)
 {
 	return a->reversed_x[FAKE_NREGS - 1 - n];

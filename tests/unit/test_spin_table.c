@@ -1,18 +1,16 @@
 /**
- * hyp/cpu_park.c: secondary CPUs held on spin tables are released into the arch's park loop by
- * a write of its address to their cpu-release-addr, and only where that address is sane.
+ * hyp/spin_table.c: a CPU held on a spin table is released by a write of the entry address to
+ * its cpu-release-addr, cleaned to memory, and only where that address is sane.
  */
 #include "support.h"
 
-#include <skiff/cpu_park.h>
-
-extern uint64_t fake_cpu_park_entry;
-extern unsigned fake_cpu_events;
+#include <skiff/spin_table.h>
 
 static struct platform plat;
 static uint64_t *ram; /* "physical" RAM: host memory, identity-mapped as pa_to_ptr expects */
 
 #define RAM_SIZE 4096
+#define ENTRY 0x5eed0000ULL
 
 static int setup(void **state)
 {
@@ -22,8 +20,6 @@ static int setup(void **state)
 	memset(ram, 0, RAM_SIZE);
 	plat.ram[0] = (struct pa_range){ test_pa(ram), pa_add(test_pa(ram), RAM_SIZE) };
 	plat.nram = 1;
-	fake_cpu_events = 0;
-	fake.hwid = 0; /* this CPU is cpu@0 */
 	return 0;
 }
 
@@ -39,25 +35,15 @@ static void four_cpus(void)
 	}
 }
 
-static void test_releases_every_other_cpu(void **state)
+static void test_release_writes_the_entry_and_cleans_it(void **state)
 {
 	(void)state;
 	four_cpus();
-	assert_int_equal(cpu_park_secondaries(&plat), 3);
-	assert_int_equal(ram[0xd8 / 8], 0); /* this CPU's own entry is left alone */
-	for (unsigned i = 1; i < 4; i++)
-		assert_int_equal(ram[0xd8 / 8 + i], fake_cpu_park_entry);
-	assert_int_equal(fake_cpu_events, 1); /* one SEV after all the writes */
-}
-
-static void test_boot_cpu_need_not_be_first(void **state)
-{
-	(void)state;
-	four_cpus();
-	fake.hwid = 2;
-	assert_int_equal(cpu_park_secondaries(&plat), 3);
-	assert_int_equal(ram[0xd8 / 8 + 2], 0);
-	assert_int_equal(ram[0xd8 / 8], fake_cpu_park_entry);
+	assert_true(spin_table_release(&plat, 2, ENTRY));
+	assert_int_equal(ram[0xd8 / 8 + 2], ENTRY);
+	assert_int_equal(ram[0xd8 / 8 + 1], 0); /* the others are left alone */
+	assert_int_equal(ram[0xd8 / 8 + 3], 0);
+	assert_int_equal(fake.dcache_cleans, 1); /* the CPU reads it with its MMU off */
 }
 
 static void test_no_spin_table_no_writes(void **state)
@@ -65,8 +51,9 @@ static void test_no_spin_table_no_writes(void **state)
 	(void)state;
 	four_cpus();
 	memset(plat.cpu_release, 0, sizeof(plat.cpu_release)); /* PSCI machines */
-	assert_int_equal(cpu_park_secondaries(&plat), 0);
-	assert_int_equal(fake_cpu_events, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_false(spin_table_release(&plat, i, ENTRY));
+	assert_int_equal(fake.dcache_cleans, 0);
 }
 
 static void test_insane_release_addresses_ignored(void **state)
@@ -78,8 +65,8 @@ static void test_insane_release_addresses_ignored(void **state)
 	plat.cpu_release[1] = base + RAM_SIZE;     /* past the end of RAM */
 	plat.cpu_release[2] = base + RAM_SIZE - 4; /* straddles the end */
 	plat.cpu_release[3] = base + 0xe9;         /* misaligned */
-	assert_int_equal(cpu_park_secondaries(&plat), 0);
-	assert_int_equal(fake_cpu_events, 0);
+	for (unsigned i = 1; i < 4; i++)
+		assert_false(spin_table_release(&plat, i, ENTRY));
 	for (unsigned i = 0; i < RAM_SIZE / 8; i++)
 		assert_int_equal(ram[i], 0);
 }
@@ -87,11 +74,10 @@ static void test_insane_release_addresses_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_releases_every_other_cpu),
-		T(test_boot_cpu_need_not_be_first),
+		T(test_release_writes_the_entry_and_cleans_it),
 		T(test_no_spin_table_no_writes),
 		T(test_insane_release_addresses_ignored),
 	};
 
-	return cmocka_run_group_tests_name("cpu_park", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("spin_table", tests, NULL, NULL);
 }
