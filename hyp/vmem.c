@@ -330,6 +330,7 @@ enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write)
 	flags = vmem_lock_vm(vm);
 	r = touch(vm, ALIGN_DOWN(ipa, PAGE_SIZE), write, &pa);
 	vmem_unlock_vm(vm, flags);
+	vmem_watch_low();
 	return r;
 }
 
@@ -513,6 +514,7 @@ int64_t vmem_release(struct vm *vm, uint64_t ipa, uint64_t npages)
 	}
 	drop_flush(&d);
 	vmem_unlock_vm(vm, flags);
+	vmem_watch_low();
 	return (int64_t)d.dropped;
 }
 

@@ -285,6 +285,7 @@ static bool idle_work(void)
 	bool sharing_helps =
 		!scan.last_scanned || scan.last_found * SCAN_USEFUL >= scan.last_scanned;
 
+	vmem_watch_low(); /* swap write-outs and merges free frames: re-arm SKIFF_EV_MEMORY */
 	if (vmem_pressure() && !sharing_helps && vmem_reclaim(IDLE_BUDGET)) {
 		vmem_scan(IDLE_BUDGET / 4);
 		return true;

@@ -89,6 +89,21 @@ bool vmem_pressure(void)
 	return vmem.fp->free + sw.outs_in_flight < low;
 }
 
+/* SKIFF_EV_MEMORY went to root for the current stay below the low watermark. */
+static bool low_told;
+
+void vmem_watch_low(void)
+{
+	bool below = vmem_pressure();
+	struct vm *root;
+
+	if (__atomic_exchange_n(&low_told, below, __ATOMIC_ACQ_REL) == below || !below)
+		return; /* no crossing, or an upward one: re-armed */
+	root = vm_root();
+	if (root && root->state == VM_RUNNING)
+		vm_event_raise(root, SKIFF_EV_MEMORY);
+}
+
 /* ---- Slots and transfers ---- */
 
 static bool slot_alloc(uint64_t *out)

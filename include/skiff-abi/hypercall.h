@@ -13,7 +13,7 @@
 #define SKIFF_ABI_HYPERCALL_H
 
 #define SKIFF_ABI_MAJOR 1
-#define SKIFF_ABI_MINOR 2
+#define SKIFF_ABI_MINOR 3
 
 /* SMCCC function-ID fields (DEN0028 section 2.5). */
 #define SMCCC_FAST_CALL (1U << 31)
@@ -212,6 +212,7 @@ struct skiff_mem_info {
 #define SKIFF_EV_CHANNEL 3    /* a channel of this VM opened or closed: look with CHAN_INFO */
 #define SKIFF_EV_VMSTATE 4    /* root: some VM changed state (parked, exited): look with VM_LIST */
 #define SKIFF_EV_LOG 5        /* root, after LOG_TAKE: the hypervisor holds new output (LOG_NEXT) */
+#define SKIFF_EV_MEMORY 6     /* root: free host memory fell below the low watermark (MEM_INFO) */
 #define SKIFF_EV_FIRST_FREE 8 /* ports 8..63: doorbells (EVENT_BIND, or bound by CHAN_OPEN) */
 
 #define SKIFF_VM_NONE 0xffffffffU

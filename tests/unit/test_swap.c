@@ -408,6 +408,59 @@ static void test_random_mix_keeps_every_byte(void **state)
 	assert_true(disk.writes > 100 && disk.reads > 50);
 }
 
+/* Takes frames straight from the pool until exactly @n are free (the pool is never given them
+ * back: teardown drops it whole). */
+static void leave_free(uint64_t n)
+{
+	paddr_t pa;
+
+	while (frames.free > n)
+		assert_true(frame_alloc(&frames, 1, 1, &pa));
+}
+
+static bool memory_event(struct vm *root)
+{
+	bool raised = root->ev_pending >> SKIFF_EV_MEMORY & 1;
+
+	root->ev_pending &= ~(1ULL << SKIFF_EV_MEMORY);
+	return raised;
+}
+
+/* SKIFF_EV_MEMORY: raised in root when free frames fall below the low watermark, once a crossing.
+ */
+static void test_root_hears_of_the_low_watermark_once_a_crossing(void **state)
+{
+	struct vm_config cfg = { .ram_size = RAM, .vcpus = 1, .weight = 256, .privileged = true };
+	uint64_t low = MAX(frames.total / 64, 64UL);
+	const char *err = NULL;
+	struct vm *root;
+
+	(void)state;
+	snprintf(cfg.name, sizeof(cfg.name), "root");
+	cfg.image = test_arm64_image(0x100, 0);
+	root = vm_create(&cfg, &err);
+	assert_non_null(root);
+	memory_event(root);
+	leave_free(low + 2);
+	fill(a, 10, 1);
+	fill(a, 11, 1);
+	assert_false(vmem_pressure());
+	assert_false(memory_event(root)); /* at the watermark, not below */
+	fill(a, 12, 1);
+	assert_true(vmem_pressure());
+	assert_true(memory_event(root));
+	fill(a, 13, 1);
+	assert_false(memory_event(root)); /* still the same stay below */
+	assert_int_equal(vmem_release(a, IPA(10), 4), 4);
+	assert_false(memory_event(root)); /* back above: re-armed, nothing raised */
+	fill(a, 20, 2);
+	fill(a, 21, 2);
+	assert_false(memory_event(root));
+	fill(a, 22, 2);
+	assert_true(memory_event(root)); /* the next crossing */
+	vm_destroy(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +473,7 @@ int main(void)
 		T(test_a_failed_write_keeps_the_page),
 		T(test_a_failed_read_pauses_the_vm_and_keeps_the_page_on_disk),
 		T(test_random_mix_keeps_every_byte),
+		T(test_root_hears_of_the_low_watermark_once_a_crossing),
 	};
 
 	return cmocka_run_group_tests_name("swap", tests, NULL, NULL);

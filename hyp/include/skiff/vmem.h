@@ -158,6 +158,13 @@ void vmem_reclaim_leave(void);
 /** Below the low watermark of free frames: reclaim should run. */
 bool vmem_pressure(void);
 
+/**
+ * Raises SKIFF_EV_MEMORY in the root partition when free frames have fallen below the low
+ * watermark since the last call, once per crossing (re-armed by a call that finds them back at
+ * or above it). Called with no lock held, after frames were taken or freed.
+ */
+void vmem_watch_low(void);
+
 /** Why reclaim cannot help now ("no swap disk", "the swap disk is full", ...), or NULL. */
 const char *vmem_swap_trouble(void);
 
