@@ -17,7 +17,7 @@
 #define SKIFF_CLASS_CONSOLE 1   /* guest console output/input, multiplexed by root */
 #define SKIFF_CLASS_HEARTBEAT 2 /* root asks, guest answers: liveness */
 #define SKIFF_CLASS_SHUTDOWN 3  /* root asks the guest to shut down gracefully */
-#define SKIFF_CLASS_BALLOON 4   /* memory issue */
+#define SKIFF_CLASS_BALLOON 4   /* root sets a memory target, the guest's balloon follows */
 #define SKIFF_CLASS_ECHO 5      /* test/benchmark service: root echoes every packet back */
 #define SKIFF_CLASS_SINK 6      /* test/benchmark service: root reads and drops every packet */
 
@@ -61,6 +61,29 @@ struct skiff_packet {
 #define SKIFF_PKT_RESPONSE 3 /* heartbeat pong, shutdown acknowledgement */
 
 #define SKIFF_PKT_F_COMPLETION 1U /* the sender wants a RESPONSE with the same txid */
+
+/* ---- BALLOON (docs/channels.md, "Balloon") ----
+ * root -> guest: SKIFF_PKT_BALLOON_TARGET (struct skiff_balloon_target), or SKIFF_PKT_REQUEST
+ * with no payload to ask for a status. guest -> root: SKIFF_PKT_BALLOON_STATUS (struct
+ * skiff_balloon_status) with the request's txid, after every target and when asked; txid 0 when
+ * it volunteers one (the channel just opened). Any other packet to the guest is answered with a
+ * STATUS whose result is SKIFF_E_INVAL; the guest changes nothing. */
+#define SKIFF_PKT_BALLOON_TARGET 16
+#define SKIFF_PKT_BALLOON_STATUS 17
+
+/** The memory the guest should keep: RAM minus balloon. >= its RAM: an empty balloon. */
+struct skiff_balloon_target {
+	unsigned long long target_bytes; /* rounded up to whole 4 KiB pages */
+};
+
+/** What the guest's balloon holds and what its heap could still give. */
+struct skiff_balloon_status {
+	unsigned long long balloon_bytes; /* given back to the hypervisor, held by the balloon */
+	unsigned long long free_bytes;   /* heap the guest is not using: what it could still give */
+	unsigned long long target_bytes; /* the target it follows (its RAM: none set) */
+	int result;                      /* 0, or SKIFF_E_INVAL: the request was malformed */
+	unsigned int reserved;
+};
 
 /* ---- Hypercall structures (see hypercall.h: CHAN_* calls) ---- */
 

@@ -24,6 +24,7 @@
  */
 static struct pv_chan *by_port[SKIFF_EV_PORTS];
 static void (*event_hook)(void);
+static void (*watchers[PV_CHAN_WATCHERS])(void);
 static bool watching; /* the SKIFF_EV_CHANNEL handler is ours */
 
 static bool npages_ok(unsigned long n)
@@ -116,6 +117,8 @@ static void channel_event(unsigned int port)
 			next = ch->port_next;
 			pv_chan_check(ch);
 		}
+	for (unsigned int i = 0; i < PV_CHAN_WATCHERS && watchers[i]; i++)
+		watchers[i]();
 	if (event_hook)
 		event_hook();
 }
@@ -131,6 +134,20 @@ void pv_chan_set_event_hook(void (*fn)(void))
 {
 	event_hook = fn;
 	watch();
+}
+
+bool pv_chan_add_watcher(void (*fn)(void))
+{
+	unsigned long flags = pv_irq_save();
+	unsigned int i = 0;
+
+	while (i < PV_CHAN_WATCHERS && watchers[i])
+		i++;
+	if (i < PV_CHAN_WATCHERS)
+		watchers[i] = fn;
+	watch();
+	pv_irq_restore(flags);
+	return i < PV_CHAN_WATCHERS;
 }
 
 void pv_chan_set_notify(struct pv_chan *ch, pv_chan_fn fn, void *ctx)

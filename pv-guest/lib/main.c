@@ -1,11 +1,12 @@
 /**
  * pv_main: what runs between start-up (arch/start.S, MMU and caches on) and the guest's main().
  * The order matters: the start information first (everything else reads it), then the heap, then
- * events (all ports masked), then the console channel if root offers one (it needs all three),
- * before IRQs are unmasked.
+ * events (all ports masked), then the console and balloon channels if root offers them (they need
+ * all three), before IRQs are unmasked.
  */
 #include <pv/alloc.h>
 #include <pv/arch/cpu.h>
+#include <pv/balloon.h>
 #include <pv/console_chan.h>
 #include <pv/event.h>
 #include <pv/internal.h>
@@ -30,6 +31,7 @@ _Noreturn void pv_main(const struct skiff_start_info *si)
 	heap_init(si);
 	pv_event_init();
 	pv_console_chan_auto();
+	pv_balloon_chan_auto();
 	pv_irq_enable();
 	pv_shutdown(main());
 }

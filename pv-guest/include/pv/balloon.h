@@ -20,4 +20,11 @@ unsigned long pv_balloon_set(unsigned long pages);
 /** Bytes of heap the guest is not using: what a larger balloon could still take. */
 unsigned long pv_balloon_free_bytes(void);
 
+/**
+ * The balloon driver: opens the root partition's BALLOON channel when it is offered (now, and
+ * on every SKIFF_EV_CHANNEL while it is not open) and follows the targets root sends over it
+ * (docs/channels.md, "Balloon"). Start-up calls it; a privileged VM stops looking by itself.
+ */
+void pv_balloon_chan_auto(void);
+
 #endif

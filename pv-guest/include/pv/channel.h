@@ -66,6 +66,16 @@ long pv_chan_list_offers(struct skiff_offer *out, unsigned int max);
 /** Finds the offer of (`class_id`, `instance`): 0 and *out filled, SKIFF_E_NOENT or an error. */
 long pv_chan_find_offer(unsigned int class_id, unsigned int instance, struct skiff_offer *out);
 
+/** How many pv_chan_add_watcher functions there may be. */
+#define PV_CHAN_WATCHERS 4
+
+/**
+ * Also calls `fn` (IRQ context) on every SKIFF_EV_CHANNEL, after the channels were re-checked
+ * and before the hook of pv_chan_set_event_hook: the library's own services look for offers
+ * there (a new offer raises the event in every VM). False when PV_CHAN_WATCHERS are set.
+ */
+bool pv_chan_add_watcher(void (*fn)(void));
+
 /**
  * Child: opens a channel to the offer of (`class_id`, `instance`) with `npages` ring pages (even,
  * 4..256; 0: PV_CHAN_DEFAULT_PAGES) allocated here: 0 and *out, or SKIFF_E_NOENT (no such offer),
