@@ -56,6 +56,11 @@ long hv_log_next(unsigned long seq, char *buf, unsigned long size, unsigned long
 	return (long)r.x0;
 }
 
+long hv_mem_info(unsigned int id, struct skiff_mem_info *out)
+{
+	return pv_call(SKIFF_HVC_MEM_INFO, id, (unsigned long)out);
+}
+
 unsigned int hv_self_id(void)
 {
 	return pv_start_info()->vm_id;

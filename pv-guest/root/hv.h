@@ -41,6 +41,12 @@ long hv_log_take(unsigned long *seq);
 long hv_log_next(unsigned long seq, char *buf, unsigned long size, unsigned long *first,
 		 unsigned long *end);
 
+/**
+ * VM `id`'s memory (SKIFF_VM_NONE: root's own, with the host's figures): 0 and *out, or an
+ * error.
+ */
+long hv_mem_info(unsigned int id, struct skiff_mem_info *out);
+
 /** This VM's id. */
 unsigned int hv_self_id(void);
 

@@ -8,6 +8,7 @@
  */
 #include <pv/pv.h>
 
+#include "balloon.h"
 #include "hv.h"
 #include "hyplog.h"
 #include "loop.h"
@@ -89,7 +90,8 @@ int main(void)
 	loop_watch(SKIFF_EV_CONSOLE);
 	loop_watch(SKIFF_EV_VMSTATE); /* SKIFF_EV_CHANNEL belongs to pv-guest's channel code */
 	loop_watch(SKIFF_EV_LOG);
-	hyplog_start(); /* the hypervisor's messages come to us from now on */
+	loop_watch(SKIFF_EV_MEMORY); /* free host memory ran low: the balloon policy acts */
+	hyplog_start();              /* the hypervisor's messages come to us from now on */
 	banner();
 	services_start();
 	shell_start("list");
@@ -97,6 +99,7 @@ int main(void)
 		unsigned long now = hv_now_us(), w;
 		unsigned long next = earliest(services_poll(now), shell_tick(now));
 
+		next = earliest(next, balloon_poll(now));
 		next = earliest(next, now + IDLE_US);
 		hyplog_poll(); /* at a line boundary: the prompt is drawn again after it */
 		term_flush();
@@ -106,5 +109,7 @@ int main(void)
 		read_input();
 		if (w & (1UL << SKIFF_EV_VMSTATE))
 			vms_refresh();
+		if (w & (1UL << SKIFF_EV_MEMORY))
+			balloon_memory_event();
 	}
 }

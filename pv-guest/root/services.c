@@ -11,6 +11,7 @@
  * weight, would otherwise wake to each packet and preempt the child.
  */
 #include <pv/alloc.h>
+#include <pv/balloon_msg.h>
 #include <pv/channel.h>
 #include <pv/event.h>
 #include <pv/console_chan.h>
@@ -18,6 +19,7 @@
 #include <pv/string.h>
 #include <pv/vm.h>
 
+#include "balloon.h"
 #include "hv.h"
 #include "loop.h"
 #include "services.h"
@@ -43,6 +45,7 @@ struct svc {
 	unsigned int line_len;
 	unsigned long long ping_txid; /* heartbeat: the ping not yet answered, 0: none */
 	unsigned long ping_us;
+	bool bad_told; /* balloon: a malformed packet was reported */
 	/* echo: a packet read but not yet sent back (the reply ring was full) */
 	struct skiff_packet held;
 	void *held_buf;
@@ -56,7 +59,8 @@ static unsigned long next_ping_us;
 static char pkt_buf[SKIFF_PKT_MAX_PAYLOAD];
 
 static const unsigned int offered[] = { SKIFF_CLASS_CONSOLE, SKIFF_CLASS_HEARTBEAT,
-					SKIFF_CLASS_SHUTDOWN, SKIFF_CLASS_ECHO };
+					SKIFF_CLASS_SHUTDOWN, SKIFF_CLASS_BALLOON,
+					SKIFF_CLASS_ECHO };
 
 static const char *class_name(unsigned int class_id)
 {
@@ -67,6 +71,8 @@ static const char *class_name(unsigned int class_id)
 		return "heartbeat";
 	case SKIFF_CLASS_SHUTDOWN:
 		return "shutdown";
+	case SKIFF_CLASS_BALLOON:
+		return "balloon";
 	case SKIFF_CLASS_ECHO:
 		return "echo";
 	default:
@@ -140,6 +146,8 @@ static void attach(unsigned int id, const struct skiff_channel_info *info)
 	s->class_id = info->class_id;
 	s->state = MORE; /* packets may be waiting already */
 	pv_chan_set_notify(s->ch, doorbell, 0);
+	if (s->class_id == SKIFF_CLASS_BALLOON)
+		balloon_attached(s->vm);
 }
 
 /* Closed channels go; open channels nobody serves yet are attached. */
@@ -264,6 +272,25 @@ static long echo_packet(struct svc *s, const struct skiff_packet *pkt, long len)
 	return PV_RING_FULL;
 }
 
+/* A balloon STATUS, checked against the VM's RAM; anything else is reported once and ignored. */
+static void balloon_packet(struct svc *s, const struct skiff_packet *pkt, long len)
+{
+	struct skiff_balloon_status st;
+	struct vm_rec *r = vms_get(s->vm);
+	const char *bad;
+
+	if (!r)
+		return;
+	bad = pv_balloon_check_status(pkt, pkt_buf, len, r->st.ram_bytes, &st);
+	if (bad && !s->bad_told)
+		term_notice("root: vm %u '%s' sent a malformed balloon packet (%s, type %u, %ld "
+			    "bytes): ignored",
+			    s->vm, r->st.name, bad, pkt->type, len);
+	s->bad_told |= bad != 0;
+	if (!bad)
+		balloon_status(s->vm, pkt->txid, &st);
+}
+
 static long dispatch(struct svc *s, const struct skiff_packet *pkt, long len)
 {
 	switch (s->class_id) {
@@ -276,6 +303,9 @@ static long dispatch(struct svc *s, const struct skiff_packet *pkt, long len)
 		return 0;
 	case SKIFF_CLASS_ECHO:
 		return echo_packet(s, pkt, len);
+	case SKIFF_CLASS_BALLOON:
+		balloon_packet(s, pkt, len);
+		return 0;
 	default:
 		return 0; /* shutdown acknowledgements: the hypervisor reports the exit */
 	}
@@ -407,6 +437,20 @@ long services_request_shutdown(unsigned int vm)
 		return SKIFF_E_NOENT;
 	rc = pv_chan_send(s->ch, SKIFF_PKT_REQUEST, SKIFF_PKT_F_COMPLETION, next_txid++, 0, 0);
 	return rc == PV_RING_FULL ? SKIFF_E_BUSY : rc < 0 ? SKIFF_E_NOENT : 0;
+}
+
+long services_balloon_send(unsigned int vm, unsigned long long target_bytes)
+{
+	struct svc *s = find(vm, SKIFF_CLASS_BALLOON);
+	struct skiff_balloon_target t = { target_bytes };
+	unsigned long long txid = next_txid++;
+	long rc;
+
+	if (!s)
+		return SKIFF_E_NOENT;
+	rc = target_bytes ? pv_chan_send(s->ch, SKIFF_PKT_BALLOON_TARGET, 0, txid, &t, sizeof(t)) :
+			    pv_chan_send(s->ch, SKIFF_PKT_REQUEST, 0, txid, 0, 0);
+	return rc == PV_RING_FULL ? SKIFF_E_BUSY : rc < 0 ? SKIFF_E_NOENT : (long)txid;
 }
 
 long services_console_send(unsigned int vm, const char *s, unsigned long len)

@@ -1,8 +1,9 @@
 /**
  * The services the root partition offers its children over channels (docs/channels.md):
  * CONSOLE (their console lines, multiplexed as "[name] text"; raw while attached), HEARTBEAT (a
- * ping a second), SHUTDOWN (graceful shutdown requests) and ECHO (every packet back, for tests
- * and benchmarks). A child that breaks its ring protocol has the channel closed with a message.
+ * ping a second), SHUTDOWN (graceful shutdown requests), BALLOON (memory targets, balloon.h)
+ * and ECHO (every packet back, for tests and benchmarks). A child that breaks its ring protocol has
+ * the channel closed with a message.
  */
 #ifndef ROOT_SERVICES_H
 #define ROOT_SERVICES_H
@@ -23,6 +24,12 @@ bool services_has(unsigned int vm, unsigned int class_id);
 
 /** Asks VM `vm` to shut down over its SHUTDOWN channel: 0 or a SKIFF_E_* code. */
 long services_request_shutdown(unsigned int vm);
+
+/**
+ * Sends VM `vm` a balloon target in bytes (0: a status request) over its BALLOON channel: the
+ * txid its STATUS will carry, or a SKIFF_E_* code (SKIFF_E_NOENT: no balloon channel).
+ */
+long services_balloon_send(unsigned int vm, unsigned long long target_bytes);
 
 /** Sends keystrokes to VM `vm`'s console channel: 0 or a SKIFF_E_* code. */
 long services_console_send(unsigned int vm, const char *s, unsigned long len);

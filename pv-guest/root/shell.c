@@ -32,6 +32,9 @@ static const struct verb verbs[] = {
 	{ "reboot", "<vm>", "restart a VM from its image", 1, 1, verb_reboot },
 	{ "destroy", "<vm>", "stop a VM at once and free it", 1, 1, verb_destroy },
 	{ "console", "<vm>", "attach to a VM's console; Ctrl-] comes back", 1, 1, verb_console },
+	{ "mem-set", "<vm> <size>", "a VM's memory target (64M, 512K, 1G, bytes): its balloon", 2,
+	  2, verb_mem_set },
+	{ "mem", "", "host memory: free, shared, zero pages, swap, balloons", 0, 0, verb_mem },
 	{ "top", "[-n N]", "live CPU % and memory per VM, every second, until a key", 0, 2,
 	  verb_top },
 	{ "log", "[N]", "the last N (20) hypervisor messages", 0, 1, verb_log },
@@ -107,7 +110,7 @@ static void help_line(const struct verb *v)
 	char head[32];
 
 	pv_snprintf(head, sizeof(head), "%s %s", v->name, v->args);
-	term_printf("  %-18s %s\n", head, v->help);
+	term_printf("  %-20s %s\n", head, v->help);
 }
 
 static int verb_help(const struct cmd *c)

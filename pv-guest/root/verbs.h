@@ -46,7 +46,7 @@ struct verb_mode {
 void shell_enter(const struct verb_mode *m);
 void shell_finish(int status);
 
-/* The verbs (verbs_vm.c, top.c, log.c, console.c, debug in main.c). */
+/* The verbs (verbs_vm.c, verbs_mem.c, top.c, log.c, console.c, debug in main.c). */
 int verb_list(const struct cmd *c);
 int verb_info(const struct cmd *c);
 int verb_create(const struct cmd *c);
@@ -57,8 +57,13 @@ int verb_reboot(const struct cmd *c);
 int verb_shutdown(const struct cmd *c);
 int verb_console(const struct cmd *c);
 int verb_top(const struct cmd *c);
+int verb_mem_set(const struct cmd *c);
+int verb_mem(const struct cmd *c);
 int verb_log(const struct cmd *c);
 int verb_debug(const struct cmd *c);
+
+/** A VM's resident/shared/ballooned/swapped KiB as JSON members (list, info, top). */
+void verb_json_memory(const struct vm_rec *r);
 
 /** Formats microseconds as seconds with three decimals ("12.345"). */
 const char *fmt_seconds(char *buf, unsigned long size, unsigned long us);

@@ -46,13 +46,35 @@ static const char *state_text(const struct vm_rec *r, char *buf, unsigned long s
 	return buf;
 }
 
+static unsigned long kib(unsigned long long bytes)
+{
+	return (unsigned long)(bytes >> 10);
+}
+
+/* Never touched: what is promised and in none of the other states. */
+static unsigned long long untouched(const struct skiff_vm_status *st)
+{
+	unsigned long long used =
+		st->resident_bytes + st->shared_bytes + st->ballooned_bytes + st->swapped_bytes;
+
+	return used < st->ram_bytes ? st->ram_bytes - used : 0;
+}
+
+void verb_json_memory(const struct vm_rec *r)
+{
+	json_uint("resident_kib", kib(r->st.resident_bytes));
+	json_uint("shared_kib", kib(r->st.shared_bytes));
+	json_uint("ballooned_kib", kib(r->st.ballooned_bytes));
+	json_uint("swapped_kib", kib(r->st.swapped_bytes));
+}
+
 static void json_vm(const struct vm_rec *r)
 {
 	json_object(0);
 	json_uint("id", r->st.id);
 	json_str("name", r->st.name);
 	json_str("state", vm_state_name(r->st.state));
-	json_uint("memory_kib", (unsigned long)(r->st.ram_bytes / 1024));
+	json_uint("memory_kib", kib(r->st.ram_bytes));
 	json_uint("vcpus", r->st.vcpus);
 	json_uint("cpu_us", (unsigned long)r->st.cpu_us);
 	json_uint("weight", r->st.weight);
@@ -60,6 +82,7 @@ static void json_vm(const struct vm_rec *r)
 	json_bool("privileged", r->st.privileged != 0);
 	if (r->st.state == SKIFF_VM_STATE_SHUTDOWN)
 		json_int("exit_code", r->st.exit_code);
+	verb_json_memory(r);
 	json_close();
 }
 
@@ -77,11 +100,11 @@ int verb_list(const struct cmd *c)
 		json_end();
 		return VERB_OK;
 	}
-	term_printf("%-24s %4s %9s %5s  %-10s %10s\n", "Name", "ID", "Mem(KiB)", "VCPUs", "State",
-		    "Time(s)");
+	term_printf("%-24s %4s %9s %9s %5s  %-10s %10s\n", "Name", "ID", "Mem(KiB)", "RSS(KiB)",
+		    "VCPUs", "State", "Time(s)");
 	for (struct vm_rec *r = vms_next(0); r; r = vms_next(r))
-		term_printf("%-24s %4u %9lu %5u  %-10s %10s\n", r->st.name, r->st.id,
-			    (unsigned long)(r->st.ram_bytes / 1024), r->st.vcpus,
+		term_printf("%-24s %4u %9lu %9lu %5u  %-10s %10s\n", r->st.name, r->st.id,
+			    kib(r->st.ram_bytes), kib(r->st.resident_bytes), r->st.vcpus,
 			    state_text(r, s, sizeof(s)),
 			    fmt_seconds(t, sizeof(t), (unsigned long)r->st.cpu_us));
 	return VERB_OK;
@@ -101,13 +124,48 @@ static const char *heartbeat_text(const struct vm_rec *r, char *buf, unsigned lo
 	return buf;
 }
 
+/* The balloon line of `info`: its target and what the guest said last. */
+static const char *balloon_text(const struct vm_rec *r, char *buf, unsigned long size)
+{
+	const struct balloon_rec *b = &r->balloon;
+	char t[24];
+
+	if (!services_has(r->st.id, SKIFF_CLASS_BALLOON))
+		return "no balloon channel";
+	if (!b->known)
+		return "no status yet";
+	pv_snprintf(buf, size, "target %lu KiB (%s), holds %lu KiB, guest free %lu KiB, %s s ago",
+		    kib(b->last.target_bytes),
+		    b->set_target    ? "mem-set" :
+		    b->policy_target ? "policy" :
+				       "none set",
+		    kib(b->last.balloon_bytes), kib(b->last.free_bytes),
+		    fmt_seconds(t, sizeof(t), hv_now_us() - b->status_us));
+	return buf;
+}
+
+static void info_json_balloon(const struct vm_rec *r)
+{
+	const struct balloon_rec *b = &r->balloon;
+
+	json_uint("untouched_kib", kib(untouched(&r->st)));
+	if (!b->known)
+		return;
+	json_object("balloon");
+	json_uint("target_kib", kib(b->last.target_bytes));
+	json_str("target_by", b->set_target ? "mem-set" : b->policy_target ? "policy" : "none");
+	json_uint("balloon_kib", kib(b->last.balloon_bytes));
+	json_uint("free_kib", kib(b->last.free_bytes));
+	json_close();
+}
+
 static void info_json(const struct cmd *c, const struct vm_rec *r, const char *chans)
 {
 	verb_json_begin(c);
 	json_uint("id", r->st.id);
 	json_str("name", r->st.name);
 	json_str("state", vm_state_name(r->st.state));
-	json_uint("memory_kib", (unsigned long)(r->st.ram_bytes / 1024));
+	json_uint("memory_kib", kib(r->st.ram_bytes));
 	json_uint("vcpus", r->st.vcpus);
 	json_uint("cpu_us", (unsigned long)r->st.cpu_us);
 	json_uint("weight", r->st.weight);
@@ -117,13 +175,15 @@ static void info_json(const struct cmd *c, const struct vm_rec *r, const char *c
 	json_str("channels", chans);
 	if (r->heartbeat_us)
 		json_uint("heartbeat_age_us", hv_now_us() - r->heartbeat_us);
+	verb_json_memory(r);
+	info_json_balloon(r);
 	json_end();
 }
 
 int verb_info(const struct cmd *c)
 {
 	struct vm_rec *r = verb_vm_arg(c, 0);
-	char chans[64], t[24], s[24], hb[64];
+	char chans[64], t[24], s[24], hb[64], bl[128];
 
 	if (!r)
 		return VERB_FAIL;
@@ -135,7 +195,11 @@ int verb_info(const struct cmd *c)
 	term_printf("vm %u '%s'%s\n", r->st.id, r->st.name,
 		    r->st.privileged ? " (root partition)" : "");
 	term_printf("  state      %s\n", state_text(r, s, sizeof(s)));
-	term_printf("  memory     %lu KiB\n", (unsigned long)(r->st.ram_bytes / 1024));
+	term_printf("  memory     %lu KiB promised: %lu resident, %lu shared, %lu ballooned, %lu "
+		    "swapped, %lu untouched\n",
+		    kib(r->st.ram_bytes), kib(r->st.resident_bytes), kib(r->st.shared_bytes),
+		    kib(r->st.ballooned_bytes), kib(r->st.swapped_bytes), kib(untouched(&r->st)));
+	term_printf("  balloon    %s\n", balloon_text(r, bl, sizeof(bl)));
 	term_printf("  vcpus      %u\n", r->st.vcpus);
 	term_printf("  weight     %u\n", r->st.weight);
 	if (r->st.cap)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <skiff-abi/hypercall.h>
 
+#include "balloon.h"
+
 /** VM ids the root tracks: 0 .. ROOT_VMS_MAX - 1 (the hypervisor has at most 320 VMs). */
 #define ROOT_VMS_MAX 512
 
@@ -17,7 +19,8 @@ struct vm_rec {
 	bool present;               /* in the last VM_LIST */
 	unsigned long heartbeat_us; /* hv_now_us() of the last answer, 0: none yet */
 	unsigned long heartbeat_rtt_us;
-	unsigned long top_cpu_us; /* top's previous sample */
+	unsigned long top_cpu_us;   /* top's previous sample */
+	struct balloon_rec balloon; /* its balloon: targets and what it reported */
 };
 
 /** Asks the hypervisor for the list: the number of VMs, or a SKIFF_E_* code (records kept). */

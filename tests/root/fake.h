@@ -28,6 +28,11 @@ struct fake {
 	unsigned int shutdown_requests;
 	char console_in[256]; /* bytes sent to the attached VM's console channel */
 	unsigned long console_in_len;
+	struct skiff_mem_info host; /* what MEM_INFO answers root (host_* fields) */
+	long mem_err;               /* MEM_INFO answers this when non-zero */
+	unsigned int balloon_vm;    /* the last balloon packet: to whom, the target (0: a query) */
+	unsigned long long balloon_target, balloon_txid;
+	unsigned int balloon_sends, balloon_queries;
 };
 
 extern struct fake fake;
@@ -43,6 +48,9 @@ void fake_hold(const char *s);
 
 /** Feeds keystrokes to the shell and flushes the terminal. */
 void fake_type(const char *keys);
+
+/** Types `line` and Enter: the screen it left (fake_screen). */
+const char *fake_run(const char *line);
 
 /** The console output since the last call, control sequences removed, '\r' dropped. */
 const char *fake_screen(void);

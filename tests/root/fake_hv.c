@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hv.h"
+#include <skiff-abi/channel.h>
 #include "services.h"
 #include "shell.h"
 #include "term.h"
@@ -42,6 +43,13 @@ void fake_type(const char *keys)
 {
 	shell_input(keys, strlen(keys));
 	term_flush();
+}
+
+const char *fake_run(const char *line)
+{
+	fake_type(line);
+	fake_type("\r");
+	return fake_screen();
 }
 
 const char *fake_raw(void)
@@ -188,6 +196,14 @@ long hv_log_next(unsigned long seq, char *buf, unsigned long size, unsigned long
 	return (long)n;
 }
 
+long hv_mem_info(unsigned int id, struct skiff_mem_info *out)
+{
+	if (fake.mem_err)
+		return fake.mem_err;
+	*out = id == SKIFF_VM_NONE ? fake.host : (struct skiff_mem_info){ 0 };
+	return 0;
+}
+
 unsigned int hv_self_id(void)
 {
 	return 0;
@@ -220,6 +236,20 @@ long services_request_shutdown(unsigned int vm)
 	(void)vm;
 	fake.shutdown_requests++;
 	return 0;
+}
+
+long services_balloon_send(unsigned int vm, unsigned long long target_bytes)
+{
+	if (!services_has(vm, SKIFF_CLASS_BALLOON))
+		return SKIFF_E_NOENT;
+	fake.balloon_vm = vm;
+	fake.balloon_target = target_bytes;
+	fake.balloon_txid++;
+	if (target_bytes)
+		fake.balloon_sends++;
+	else
+		fake.balloon_queries++;
+	return (long)fake.balloon_txid;
 }
 
 long services_console_send(unsigned int vm, const char *s, unsigned long len)

@@ -7,13 +7,6 @@
 #include "shell.h"
 #include "term.h"
 
-static const char *run(const char *line)
-{
-	fake_type(line);
-	fake_type("\r");
-	return fake_screen();
-}
-
 static void start(void)
 {
 	fake_reset();
@@ -48,11 +41,13 @@ TEST(shell_starts_with_first_command_and_prompt)
 TEST(shell_list_columns)
 {
 	start();
-	const char *s = run("list");
-	CHECK(strstr(
-		s, "list\nName                       ID  Mem(KiB) VCPUs  State         Time(s)\n"));
+	const char *s = fake_run("list");
+	CHECK(strstr(s,
+		     "list\nName                       ID  Mem(KiB)  RSS(KiB) VCPUs  State         "
+		     "Time(s)\n"));
 	CHECK(strstr(s, "root                        0      4096") == 0); /* fake root has 2 MiB */
-	CHECK(strstr(s, "hello                       1      2048     1  running         0.002\n"));
+	CHECK(strstr(s, "hello                       1      2048         0     1  running         "
+			"0.002\n"));
 	CHECK(strstr(s, "\nskiff> "));
 }
 
@@ -61,69 +56,72 @@ TEST(shell_list_shows_exit_codes)
 	start();
 	fake.vms[2].state = SKIFF_VM_STATE_SHUTDOWN;
 	fake.vms[2].exit_code = 225;
-	CHECK(strstr(run("list"), "exited(225)"));
+	CHECK(strstr(fake_run("list"), "exited(225)"));
 }
 
 TEST(shell_list_json)
 {
 	start();
-	const char *s = run("json list");
+	const char *s = fake_run("json list");
 	CHECK(strstr(
 		s, "{\"ok\":true,\"verb\":\"list\",\"vms\":[{\"id\":0,\"name\":\"root\",\"state\":"
 		   "\"running\",\"memory_kib\":2048,\"vcpus\":1,\"cpu_us\":1000,\"weight\":256,"
-		   "\"cap\":0,\"privileged\":true},{\"id\":1,"));
+		   "\"cap\":0,\"privileged\":true,\"resident_kib\":0,\"shared_kib\":0,"
+		   "\"ballooned_kib\":0,\"swapped_kib\":0},{\"id\":1,"));
 	CHECK(strstr(s, "}]}\n"));
-	CHECK(strstr(run("list --json"), "{\"ok\":true,\"verb\":\"list\""));
+	CHECK(strstr(fake_run("list --json"), "{\"ok\":true,\"verb\":\"list\""));
 }
 
 TEST(shell_unknown_verb_is_one_line)
 {
 	start();
-	CHECK_STREQ(run("frobnicate 1 2"),
+	CHECK_STREQ(fake_run("frobnicate 1 2"),
 		    "frobnicate 1 2\nskiff: unknown command 'frobnicate': type help\nskiff> ");
-	CHECK(strstr(run("json frobnicate"), "{\"ok\":false,\"verb\":\"skiff\",\"error\":\"unknown "
-					     "command 'frobnicate': type help\"}\n"));
+	CHECK(strstr(fake_run("json frobnicate"),
+		     "{\"ok\":false,\"verb\":\"skiff\",\"error\":\"unknown "
+		     "command 'frobnicate': type help\"}\n"));
 }
 
 TEST(shell_bad_arguments_are_one_line)
 {
 	start();
-	CHECK_STREQ(run("pause"), "pause\npause: usage: pause <vm>\nskiff> ");
-	CHECK_STREQ(run("list extra"), "list extra\nlist: usage: list \nskiff> ");
-	CHECK_STREQ(run("a b c d e f g h i j k l"),
+	CHECK_STREQ(fake_run("pause"), "pause\npause: usage: pause <vm>\nskiff> ");
+	CHECK_STREQ(fake_run("list extra"), "list extra\nlist: usage: list \nskiff> ");
+	CHECK_STREQ(fake_run("a b c d e f g h i j k l"),
 		    "a b c d e f g h i j k l\nskiff: too many arguments\nskiff> ");
-	CHECK_STREQ(run("log zero"),
+	CHECK_STREQ(fake_run("log zero"),
 		    "log zero\nlog: N must be a number of lines above 0, not 'zero'\nskiff> ");
-	CHECK_STREQ(run("top -x 3"), "top -x 3\ntop: usage: top [-n N]\nskiff> ");
-	CHECK_STREQ(run("top -n 0"),
+	CHECK_STREQ(fake_run("top -x 3"), "top -x 3\ntop: usage: top [-n N]\nskiff> ");
+	CHECK_STREQ(fake_run("top -n 0"),
 		    "top -n 0\ntop: -n wants a number of frames above 0, not '0'\nskiff> ");
-	CHECK(strstr(run("json"), "\"error\":\"json needs a verb: json <verb> [args]\"}\n"));
-	CHECK_STREQ(run(""), "\nskiff> ");
-	CHECK_STREQ(run("   "), "   \nskiff> ");
+	CHECK(strstr(fake_run("json"), "\"error\":\"json needs a verb: json <verb> [args]\"}\n"));
+	CHECK_STREQ(fake_run(""), "\nskiff> ");
+	CHECK_STREQ(fake_run("   "), "   \nskiff> ");
 }
 
 TEST(shell_missing_vms)
 {
 	start();
-	CHECK_STREQ(run("pause nope"), "pause nope\npause: no VM named 'nope' (see list)\nskiff> ");
-	CHECK_STREQ(run("info 9"), "info 9\ninfo: no VM with id 9 (see list)\nskiff> ");
-	CHECK_STREQ(run("destroy 99999999999999999999"),
+	CHECK_STREQ(fake_run("pause nope"),
+		    "pause nope\npause: no VM named 'nope' (see list)\nskiff> ");
+	CHECK_STREQ(fake_run("info 9"), "info 9\ninfo: no VM with id 9 (see list)\nskiff> ");
+	CHECK_STREQ(fake_run("destroy 99999999999999999999"),
 		    "destroy 99999999999999999999\ndestroy: no VM with id 999999999999 (see "
 		    "list)\nskiff> ");
 	fake.list_err = SKIFF_E_DENIED;
-	CHECK(strstr(run("list"), "list: the hypervisor cannot list VMs: not allowed\n"));
+	CHECK(strstr(fake_run("list"), "list: the hypervisor cannot list VMs: not allowed\n"));
 }
 
 TEST(shell_pause_unpause)
 {
 	start();
-	CHECK(strstr(run("pause hello"), "vm 1 'hello' paused\n"));
+	CHECK(strstr(fake_run("pause hello"), "vm 1 'hello' paused\n"));
 	CHECK_EQ(fake.last_ctrl_op, SKIFF_VMCTL_PAUSE);
 	CHECK_EQ(fake.vms[1].state, SKIFF_VM_STATE_PAUSED);
-	CHECK(strstr(run("pause 1"), "pause: vm 1 'hello' is paused, not running\n"));
-	CHECK(strstr(run("unpause 1"), "vm 1 'hello' unpaused\n"));
-	CHECK(strstr(run("unpause hello"), "unpause: vm 1 'hello' is running, not paused\n"));
-	CHECK(strstr(run("json pause 2"),
+	CHECK(strstr(fake_run("pause 1"), "pause: vm 1 'hello' is paused, not running\n"));
+	CHECK(strstr(fake_run("unpause 1"), "vm 1 'hello' unpaused\n"));
+	CHECK(strstr(fake_run("unpause hello"), "unpause: vm 1 'hello' is running, not paused\n"));
+	CHECK(strstr(fake_run("json pause 2"),
 		     "{\"ok\":true,\"verb\":\"pause\",\"id\":2,\"name\":\"ticker\",\"result\":"
 		     "\"paused\"}"));
 }
@@ -131,9 +129,9 @@ TEST(shell_pause_unpause)
 TEST(shell_refuses_the_root_itself)
 {
 	start();
-	CHECK(strstr(run("destroy root"), "destroy: vm 0 'root' is the root partition running "
-					  "this shell ('debug crash' restarts it)\n"));
-	CHECK(strstr(run("pause 0"), "pause: vm 0 'root' is the root partition"));
+	CHECK(strstr(fake_run("destroy root"), "destroy: vm 0 'root' is the root partition running "
+					       "this shell ('debug crash' restarts it)\n"));
+	CHECK(strstr(fake_run("pause 0"), "pause: vm 0 'root' is the root partition"));
 	CHECK_EQ(fake.last_ctrl_op, 0);
 }
 
@@ -141,28 +139,31 @@ TEST(shell_destroy_reboot)
 {
 	start();
 	/* the hypervisor says it; the verb prints its line at once */
-	CHECK_STREQ(run("reboot ticker"), "reboot ticker\nvm 2 'ticker' rebooting\nskiff> ");
+	CHECK_STREQ(fake_run("reboot ticker"), "reboot ticker\nvm 2 'ticker' rebooting\nskiff> ");
 	CHECK_EQ(fake.acked, fake.held_len);
 	CHECK_EQ(fake.last_ctrl_op, SKIFF_VMCTL_REBOOT);
-	CHECK(strstr(run("json destroy ticker"), "\"result\":\"destroyed\"}"));
+	CHECK(strstr(fake_run("json destroy ticker"), "\"result\":\"destroyed\"}"));
 	CHECK_EQ(fake.nvms, 2);
-	CHECK(strstr(run("info ticker"), "info: no VM named 'ticker' (see list)\n"));
+	CHECK(strstr(fake_run("info ticker"), "info: no VM named 'ticker' (see list)\n"));
 }
 
 TEST(shell_create)
 {
 	start();
-	CHECK_STREQ(run("create spare"), "create spare\nvm 7 'spare' created: 2048 KiB, 1 vCPU, "
-					 "weight 256, cap 0%\nskiff> ");
-	CHECK(strstr(run("json create extra"),
+	CHECK_STREQ(fake_run("create spare"),
+		    "create spare\nvm 7 'spare' created: 2048 KiB, 1 vCPU, "
+		    "weight 256, cap 0%\nskiff> ");
+	CHECK(strstr(fake_run("json create extra"),
 		     "\"id\":7,\"name\":\"extra\",\"result\":\"created\"}"));
 	fake.create_err = SKIFF_E_NOENT;
-	CHECK(strstr(run("create nothing"), "create: no VM named 'nothing' in the boot config\n"));
+	CHECK(strstr(fake_run("create nothing"),
+		     "create: no VM named 'nothing' in the boot config\n"));
 	fake.create_err = SKIFF_E_BUSY;
-	CHECK(strstr(run("create hello"), "create: a VM named 'hello' exists and has not exited: "
-					  "destroy it first\n"));
+	CHECK(strstr(fake_run("create hello"),
+		     "create: a VM named 'hello' exists and has not exited: "
+		     "destroy it first\n"));
 	fake.create_err = SKIFF_E_NOMEM;
-	CHECK(strstr(run("create big"), "create: cannot create 'big': out of memory\n"));
+	CHECK(strstr(fake_run("create big"), "create: cannot create 'big': out of memory\n"));
 }
 
 TEST(shell_names_shared_by_a_dead_and_a_live_vm)
@@ -170,9 +171,9 @@ TEST(shell_names_shared_by_a_dead_and_a_live_vm)
 	start();
 	fake.vms[1].state = SKIFF_VM_STATE_SHUTDOWN;
 	fake_add(5, "hello", SKIFF_VM_STATE_RUNNING);
-	CHECK(strstr(run("pause hello"), "vm 5 'hello' paused\n"));
+	CHECK(strstr(fake_run("pause hello"), "vm 5 'hello' paused\n"));
 	fake.vms[3].state = SKIFF_VM_STATE_PARKED;
-	CHECK(strstr(run("destroy hello"),
+	CHECK(strstr(fake_run("destroy hello"),
 		     "destroy: 2 VMs are named 'hello': use an id (see list)\n"));
 }
 
@@ -180,44 +181,48 @@ TEST(shell_info)
 {
 	start();
 	fake.vms[1].cap = 25;
-	const char *s = run("info hello");
-	CHECK(strstr(s, "vm 1 'hello'\n  state      running\n  memory     2048 KiB\n"));
+	const char *s = fake_run("info hello");
+	CHECK(strstr(s,
+		     "vm 1 'hello'\n  state      running\n  memory     2048 KiB promised: 0 "
+		     "resident, 0 shared, 0 ballooned, 0 swapped, 2048 untouched\n  balloon    no "
+		     "balloon channel\n"));
 	CHECK(strstr(s, "  cap        25 % of a CPU\n"));
 	CHECK(strstr(s, "  channels   none\n  heartbeat  no heartbeat channel\n"));
-	CHECK(strstr(run("info 0"), "vm 0 'root' (root partition)\n"));
-	CHECK(strstr(run("json info 1"),
+	CHECK(strstr(fake_run("info 0"), "vm 0 'root' (root partition)\n"));
+	CHECK(strstr(fake_run("json info 1"),
 		     "{\"ok\":true,\"verb\":\"info\",\"id\":1,\"name\":\"hello\""));
 }
 
 TEST(shell_shutdown_needs_the_channel)
 {
 	start();
-	CHECK(strstr(run("shutdown hello"), "shutdown: vm 1 'hello' has no shutdown channel open: "
-					    "'destroy 1' stops it at once\n"));
+	CHECK(strstr(fake_run("shutdown hello"),
+		     "shutdown: vm 1 'hello' has no shutdown channel open: "
+		     "'destroy 1' stops it at once\n"));
 	fake.services[1] = 1 << 3;
-	CHECK(strstr(run("shutdown hello"), "vm 1 'hello' asked to shut down\n"));
+	CHECK(strstr(fake_run("shutdown hello"), "vm 1 'hello' asked to shut down\n"));
 	CHECK_EQ(fake.shutdown_requests, 1);
 	fake.vms[1].state = SKIFF_VM_STATE_PAUSED;
-	CHECK(strstr(run("shutdown hello"), "is paused, not running: unpause it first\n"));
+	CHECK(strstr(fake_run("shutdown hello"), "is paused, not running: unpause it first\n"));
 }
 
 TEST(shell_log_last_lines)
 {
 	start();
 	fake.log = "vm 1 'a' parked: x\nvm 2 'b' exited with code 0\nvm 3 'c' rebooting\n";
-	CHECK_STREQ(run("log 2"),
+	CHECK_STREQ(fake_run("log 2"),
 		    "log 2\nvm 2 'b' exited with code 0\nvm 3 'c' rebooting\nskiff> ");
-	CHECK(strstr(run("log"), "log\nvm 1 'a' parked: x\n"));
-	CHECK(strstr(run("json log 1"),
+	CHECK(strstr(fake_run("log"), "log\nvm 1 'a' parked: x\n"));
+	CHECK(strstr(fake_run("json log 1"),
 		     "{\"ok\":true,\"verb\":\"log\",\"lines\":[\"vm 3 'c' rebooting\"]}\n"));
 	fake.log = "unfinished";
-	CHECK_STREQ(run("log"), "log\nunfinished\nskiff> ");
+	CHECK_STREQ(fake_run("log"), "log\nunfinished\nskiff> ");
 }
 
 TEST(shell_top_until_a_key)
 {
 	start();
-	const char *s = run("top");
+	const char *s = fake_run("top");
 	CHECK(strstr(s, "skiff top") == 0); /* first frame after half a second */
 	fake.now_us += 500000;
 	fake.vms[1].cpu_us += 250000;
@@ -225,8 +230,9 @@ TEST(shell_top_until_a_key)
 	term_flush();
 	s = fake_screen();
 	CHECK(strstr(s, "skiff top: 3 VMs, 0.500 s interval, any key quits\n"));
-	CHECK(strstr(
-		s, "   1 hello                    running     50.0      2048     1      0.252\n"));
+	CHECK(strstr(s, "   1 hello                    running     50.0      2048         0        "
+			" 0         0 "
+			"    1      0.252\n"));
 	CHECK_EQ(shell_tick(fake.now_us + 1), fake.now_us + 1000000);
 	fake_type("q");
 	CHECK(strstr(fake_screen(), "skiff> "));
@@ -236,7 +242,7 @@ TEST(shell_top_until_a_key)
 TEST(shell_top_frames)
 {
 	start();
-	run("top -n 2");
+	fake_run("top -n 2");
 	for (int i = 0; i < 2; i++) {
 		fake.now_us += 1000000;
 		shell_tick(fake.now_us);
@@ -250,17 +256,18 @@ TEST(shell_top_frames)
 TEST(shell_console_needs_the_channel)
 {
 	start();
-	CHECK(strstr(run("console hello"), "console: vm 1 'hello' has no console channel open (its "
-					   "lines show as [hello])\n"));
-	CHECK(strstr(run("console root"), "console: vm 0 'root' is the root partition"));
-	CHECK(strstr(run("json console 1"), "console is interactive"));
+	CHECK(strstr(fake_run("console hello"),
+		     "console: vm 1 'hello' has no console channel open (its "
+		     "lines show as [hello])\n"));
+	CHECK(strstr(fake_run("console root"), "console: vm 0 'root' is the root partition"));
+	CHECK(strstr(fake_run("json console 1"), "console is interactive"));
 }
 
 TEST(shell_console_attach_and_detach)
 {
 	start();
 	fake.services[1] = 1 << 1;
-	CHECK(strstr(run("console 1"), "[attached to vm 1 'hello': Ctrl-] returns]\n"));
+	CHECK(strstr(fake_run("console 1"), "[attached to vm 1 'hello': Ctrl-] returns]\n"));
 	CHECK_EQ(shell_attached_vm(), 1);
 	fake_type("ls\r");
 	CHECK_EQ(fake.console_in_len, 3);
@@ -277,23 +284,23 @@ TEST(shell_console_attach_and_detach)
 TEST(shell_machine_requests)
 {
 	start();
-	run("list");
-	const char *s = run("\x1d\x15@42 pause nope");
+	fake_run("list");
+	const char *s = fake_run("\x1d\x15@42 pause nope");
 	CHECK(strstr(s, "\n@42 begin\npause: no VM named 'nope' (see list)\n@42 end 1\nskiff> "));
-	s = run("@43 json list");
+	s = fake_run("@43 json list");
 	CHECK(strstr(s, "\n@43 begin\n{\"ok\":true,\"verb\":\"list\""));
 	CHECK(strstr(s, "}]}\n@43 end 0\nskiff> "));
-	CHECK(strstr(run("@44 "), "@44 begin\n@44 end 0\n"));
+	CHECK(strstr(fake_run("@44 "), "@44 begin\n@44 end 0\n"));
 	fake_type("\x1b[A"); /* machine requests stay out of the history */
 	CHECK(strstr(fake_screen(), "list"));
 	fake_type("\x15");
-	CHECK(strstr(run("@x list"), "skiff: unknown command '@x'"));
+	CHECK(strstr(fake_run("@x list"), "skiff: unknown command '@x'"));
 }
 
 TEST(shell_machine_top_ends_with_the_marker)
 {
 	start();
-	run("@7 top -n 1");
+	fake_run("@7 top -n 1");
 	CHECK(strstr(fake_raw(), "\x1b[2J") == 0);
 	fake.now_us += 600000;
 	shell_tick(fake.now_us);
@@ -306,8 +313,8 @@ TEST(shell_machine_top_ends_with_the_marker)
 TEST(shell_history_from_the_shell)
 {
 	start();
-	run("list");
-	run("info 1");
+	fake_run("list");
+	fake_run("info 1");
 	fake_type("\x1b[A\x1b[A\r");
 	CHECK(strstr(fake_screen(), "Name"));
 }
@@ -325,10 +332,11 @@ TEST(shell_notices_keep_the_prompt)
 TEST(shell_help)
 {
 	start();
-	const char *s = run("help");
-	CHECK(strstr(s, "  list               VMs: id, name, memory, vCPUs, state, CPU time\n"));
-	CHECK(strstr(s, "  console <vm>       attach to a VM's console; Ctrl-] comes back\n"));
-	CHECK_STREQ(run("help pause"),
-		    "help pause\n  pause <vm>         stop scheduling a VM\nskiff> ");
-	CHECK(strstr(run("help nothing"), "help: no verb 'nothing' (help lists them)\n"));
+	const char *s = fake_run("help");
+	CHECK(strstr(s, "  list                 VMs: id, name, memory, vCPUs, state, CPU time\n"));
+	CHECK(strstr(s, "  console <vm>         attach to a VM's console; Ctrl-] comes back\n"));
+	CHECK(strstr(s, "  mem-set <vm> <size>  a VM's memory target"));
+	CHECK_STREQ(fake_run("help pause"),
+		    "help pause\n  pause <vm>           stop scheduling a VM\nskiff> ");
+	CHECK(strstr(fake_run("help nothing"), "help: no verb 'nothing' (help lists them)\n"));
 }
