@@ -1,8 +1,8 @@
 """More children than the root partition has doorbell ports for one per channel: 40 hello VMs
-(build/dts/test-many-children.dtb, tools/many-vms.py --root) each open console, heartbeat and
-shutdown channels to root, 120 channels. Root has 56 ports for doorbells; the hypervisor binds
-one per child, shared by the child's channels (docs/channels.md), so every child gets all three
-and they all work: lines arrive, heartbeats are answered, a graceful shutdown goes through."""
+(build/dts/test-many-children.dtb, tools/many-vms.py --root) each open console, heartbeat,
+shutdown and balloon channels to root, 160 channels. Root has 56 ports for doorbells; the
+hypervisor binds one per child, shared by the child's channels (docs/channels.md), so every child
+gets all four and they all work: lines arrive, heartbeats are answered, a graceful shutdown goes through."""
 import re
 import time
 
@@ -30,7 +30,7 @@ def test_every_child_has_all_its_channels(machine):
     while missing and time.monotonic() < deadline:
         for name in sorted(missing):
             info = machine.json("info", name)
-            if info.get("ok") and {"console", "heartbeat", "shutdown"} <= set(
+            if info.get("ok") and {"console", "heartbeat", "shutdown", "balloon"} <= set(
                     info["channels"].split()):
                 missing.discard(name)
         time.sleep(0.5)

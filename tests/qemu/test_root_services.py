@@ -60,7 +60,7 @@ def test_shutdown_without_the_channel(machine):
     assert r.returncode == 1
     assert r.stdout == ("shutdown: vm 2 'bystander' has no shutdown channel open: 'destroy 2' "
                         "stops it at once\n")
-    assert machine.json("info", "bystander")["channels"] == "console"
+    assert machine.json("info", "bystander")["channels"] == "console balloon"
 
 
 def test_ring_vandals_are_closed_and_root_carries_on(machine):

@@ -27,10 +27,11 @@ def demo():
 def test_list_shows_the_demo_guests(demo):
     out = demo.ok("list")
     lines = out.splitlines()
-    assert re.match(r"Name +ID +Mem\(KiB\) +VCPUs +State +Time\(s\)$", lines[0])
+    assert re.match(r"Name +ID +Mem\(KiB\) +RSS\(KiB\) +VCPUs +State +Time\(s\)$", lines[0])
     for vm_id, name, kib in [(0, "root", 4096), (1, "hello", 2048), (2, "ticker", 2048),
                              (3, "hog", 2048)]:
-        assert re.search(rf"^{name} +{vm_id} +{kib} +1  running +\d+\.\d{{3}}$", out, re.M), out
+        m = re.search(rf"^{name} +{vm_id} +{kib} +(\d+) +1  running +\d+\.\d{{3}}$", out, re.M)
+        assert m and 0 < int(m[1]) <= kib, out
 
 
 def test_list_json(demo):
@@ -78,14 +79,16 @@ def test_errors_are_one_clear_line(demo, words, line):
 def test_help_lists_every_verb(demo):
     out = demo.ok("help")
     for verb in ["list", "info", "create", "pause", "unpause", "shutdown", "reboot", "destroy",
-                 "console", "top", "log", "help"]:
+                 "console", "mem-set", "mem", "top", "log", "help"]:
         assert re.search(rf"^  {verb}\b", out, re.M), verb
     assert demo.json("help")["verbs"][:3] == ["list", "info", "create"]
 
 
 def test_info(demo):
     out = demo.ok("info", "ticker")
-    assert out.startswith("vm 2 'ticker'\n  state      running\n  memory     2048 KiB\n")
+    assert re.match(r"vm 2 'ticker'\n  state      running\n  memory     2048 KiB promised: \d+ "
+                    r"resident, \d+ shared, 0 ballooned, 0 swapped, \d+ untouched\n"
+                    r"  balloon    (target 2048 KiB \(none set\), holds 0 KiB|no status yet)", out), out
     assert "  weight     256\n  cap        none\n" in out
     root = demo.json("info", "0")
     assert root["name"] == "root" and root["privileged"]
