@@ -3,6 +3,7 @@
  * QEMU runs with its serial port on a unix socket (`make run-headless`).
  *
  *     skiffctl [--socket PATH] [--json] [--timeout S] VERB [ARG...]   one verb, its output
+ *                                     (skiffctl mem-set vm1 32M, skiffctl --json mem)
  *     skiffctl [--socket PATH] attach                                 the shell on this terminal
  *     skiffctl [--socket PATH] wait                                   until the shell answers
  *
@@ -334,8 +335,9 @@ static void usage(void)
 	fputs("usage: skiffctl [--socket PATH] [--json] [--timeout S] VERB [ARG...]\n"
 	      "       skiffctl [--socket PATH] attach | wait\n"
 	      "VERB is a shell verb (list, info, create, pause, unpause, shutdown, reboot,\n"
-	      "destroy, top -n N, log, help); attach puts the shell on this terminal (Ctrl-\\\n"
-	      "leaves); wait returns once the shell answers. Socket: $SKIFF_SOCKET "
+	      "destroy, mem-set VM SIZE, mem, top -n N, log, help); attach puts the shell on\n"
+	      "this terminal (Ctrl-\\ leaves); wait returns once the shell answers. Socket:\n"
+	      "$SKIFF_SOCKET "
 	      "or " DEFAULT_SOCKET ".\n",
 	      stderr);
 	exit(2);
