@@ -33,7 +33,7 @@ def test_guests_promised_8x_the_machine_keep_every_page():
 
 
 def test_sharing_ballooning_and_swap_together_keep_every_page(tmp_path):
-    """test-overcommit-balloon (dts/): root and six memstress VMs promised 4x a 192 MiB machine
+    """test-overcommit-balloon (dts/): root and six memstress VMs promised 8x a 192 MiB machine (1.5 GiB)
     with a swap disk. Sharing folds the "same" guests' pages while the CPU idles, root's policy
     inflates every balloon when the hypervisor raises SKIFF_EV_MEMORY (their freed scratch heap
     goes back), and swap holds what the "own" guests wrote beyond the rest."""
