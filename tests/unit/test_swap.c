@@ -91,28 +91,14 @@ static const struct swap_device model = { .name = "model disk",
 
 static struct vm *a, *b;
 
-static struct vm *new_vm(const char *name)
-{
-	struct vm_config cfg = { .ram_size = RAM, .vcpus = 1, .weight = 256 };
-	const char *err = NULL;
-	struct vm *vm;
-
-	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
-	cfg.image = test_arm64_image(0x100, 0);
-	vm = vm_create(&cfg, &err);
-	if (!vm)
-		fail_msg("vm_create: %s", err);
-	return vm;
-}
-
 static int setup(void **state)
 {
 	test_setup(state);
 	fake_mm.input_bits[MM_STAGE2] = 39;
 	test_guest_machine(POOL_FRAMES);
 	memset(&disk, 0, sizeof(disk));
-	a = new_vm("a");
-	b = new_vm("b");
+	a = test_make_vm("a", RAM, false);
+	b = test_make_vm("b", RAM, false);
 	return 0;
 }
 

@@ -25,27 +25,13 @@
 
 static struct vm *a, *b;
 
-static struct vm *new_vm(const char *name)
-{
-	struct vm_config cfg = { .ram_size = RAM, .vcpus = 1, .weight = 256 };
-	const char *err = NULL;
-	struct vm *vm;
-
-	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
-	cfg.image = test_arm64_image(0x100, 0);
-	vm = vm_create(&cfg, &err);
-	if (!vm)
-		fail_msg("vm_create: %s", err);
-	return vm;
-}
-
 static int setup(void **state)
 {
 	test_setup(state);
 	fake_mm.input_bits[MM_STAGE2] = 39;
 	test_guest_machine(POOL_FRAMES);
-	a = new_vm("a");
-	b = new_vm("b");
+	a = test_make_vm("a", RAM, false);
+	b = test_make_vm("b", RAM, false);
 	while (vmem_scan(1024)) /* the image and start-info pages settle first */
 		;
 	return 0;
