@@ -77,6 +77,27 @@ static unsigned state_code(enum vm_state s)
 				 SKIFF_VM_STATE_SHUTDOWN;
 }
 
+/* Where each vCPU is (read without the runqueue locks: a snapshot for the operator). */
+static void fill_placement(const struct vm *vm, struct skiff_vm_status *st)
+{
+	static const unsigned char codes[] = {
+		[VCPU_OFF] = SKIFF_VCPU_STATE_OFF,
+		[VCPU_RUNNABLE] = SKIFF_VCPU_STATE_RUNNABLE,
+		[VCPU_RUNNING] = SKIFF_VCPU_STATE_RUNNING,
+		[VCPU_BLOCKED] = SKIFF_VCPU_STATE_BLOCKED,
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(st->vcpu_cpu); i++) {
+		const struct vcpu *c = &vm->vcpus[i];
+		bool exists = i < vm->nvcpus && !c->detached;
+		st->vcpu_cpu[i] =
+			exists ? (unsigned char)__atomic_load_n(&c->cpu, __ATOMIC_RELAXED) : 0xff;
+		st->vcpu_state[i] =
+			exists ? codes[__atomic_load_n(&c->state, __ATOMIC_RELAXED)] : 0;
+		st->vcpu_mask[i] = exists ? vm->cfg.cpu_mask : 0;
+	}
+}
+
 static void fill_status(const struct vm *vm, struct skiff_vm_status *st)
 {
 	uint64_t ticks = 0;
@@ -102,6 +123,7 @@ static void fill_status(const struct vm *vm, struct skiff_vm_status *st)
 	st->ballooned_bytes = mi.ballooned;
 	st->swapped_bytes = mi.swapped;
 	snprintf(st->name, sizeof(st->name), "%s", vm->cfg.name);
+	fill_placement(vm, st);
 }
 
 void hvc_vm_list(struct vcpu *v)

@@ -32,7 +32,7 @@ run-headless: $(B)/skiff.bin guests $(SKIFFCTL) $(SWAP_IMG)
 # The shell's portable files against tests/root/fake_hv.c (hypervisor and services faked), with
 # the pv-guest library's formatting and TEST() runner; tests/guests/selftest/host/shim.c is main.
 ROOT_HOST := build/host/root-tests
-ROOT_PORTABLE := term line shell verbs_vm verbs_mem balloon vms json top log console errors hyplog
+ROOT_PORTABLE := term line shell verbs_vm verbs_mem verbs_cpu balloon vms json top log console errors hyplog
 ROOT_HOST_SRCS := $(patsubst %,pv-guest/root/%.c,$(ROOT_PORTABLE)) $(wildcard tests/root/*.c) \
 	pv-guest/lib/fmt.c pv-guest/lib/args.c pv-guest/lib/test.c pv-guest/lib/printf.c \
 	pv-guest/lib/alloc.c pv-guest/lib/balloon_msg.c tests/guests/selftest/host/shim.c

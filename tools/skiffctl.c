@@ -335,7 +335,8 @@ static void usage(void)
 	fputs("usage: skiffctl [--socket PATH] [--json] [--timeout S] VERB [ARG...]\n"
 	      "       skiffctl [--socket PATH] attach | wait\n"
 	      "VERB is a shell verb (list, info, create, pause, unpause, shutdown, reboot,\n"
-	      "destroy, mem-set VM SIZE, mem, top -n N, log, help); attach puts the shell on\n"
+	      "destroy, vcpu-list, vcpu-pin VM VCPU CPUS, mem-set VM SIZE, mem, top -n N, log,\n"
+	      "help); attach puts the shell on\n"
 	      "this terminal (Ctrl-\\ leaves); wait returns once the shell answers. Socket:\n"
 	      "$SKIFF_SOCKET "
 	      "or " DEFAULT_SOCKET ".\n",

@@ -151,6 +151,13 @@
 #define SKIFF_VMCTL_UNPAUSE 2
 #define SKIFF_VMCTL_DESTROY 3
 #define SKIFF_VMCTL_REBOOT 4
+/**
+ * Pins vCPUs (as `xl vcpu-pin`): x3 = vCPU index or SKIFF_VCPU_ALL, x4 = the physical CPUs they
+ * may run on (bit n: CPU n; 0: any online CPU). A vCPU on a CPU it may no longer use moves at
+ * its next scheduling point. SKIFF_E_INVAL for a bad vCPU or a mask naming no online CPU.
+ */
+#define SKIFF_VMCTL_PIN 5
+#define SKIFF_VCPU_ALL 0xffffffffU
 
 /** One VM as SKIFF_HVC_VM_LIST reports it. */
 struct skiff_vm_status {
@@ -169,7 +176,15 @@ struct skiff_vm_status {
 	unsigned long long shared_bytes;
 	unsigned long long ballooned_bytes;
 	unsigned long long swapped_bytes;
+	unsigned char vcpu_cpu[4];   /* the physical CPU each vCPU is on (0xff: no such vCPU) */
+	unsigned char vcpu_state[4]; /* SKIFF_VCPU_STATE_* */
+	unsigned int vcpu_mask[4];   /* CPUs each vCPU may run on (bit n: CPU n; 0: any) */
 };
+
+#define SKIFF_VCPU_STATE_OFF 0
+#define SKIFF_VCPU_STATE_RUNNABLE 1
+#define SKIFF_VCPU_STATE_RUNNING 2
+#define SKIFF_VCPU_STATE_BLOCKED 3
 
 /** A VM's memory and the machine's, in bytes (SKIFF_HVC_MEM_INFO). */
 struct skiff_mem_info {

@@ -26,6 +26,11 @@ long hv_vm_ctrl(unsigned int id, unsigned int op)
 	return pv_call(SKIFF_HVC_VM_CTRL, id, op);
 }
 
+long hv_vm_pin(unsigned int id, unsigned int vcpu, unsigned int mask)
+{
+	return pv_call4(SKIFF_HVC_VM_CTRL, id, SKIFF_VMCTL_PIN, vcpu, mask);
+}
+
 long hv_vm_create(const char *name)
 {
 	return pv_call(SKIFF_HVC_VM_CREATE, (unsigned long)name, strlen(name));

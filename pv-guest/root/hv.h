@@ -21,6 +21,9 @@ long hv_vm_list(struct skiff_vm_status *out, unsigned long max);
 /** SKIFF_VMCTL_* on VM `id`: 0 or an error. */
 long hv_vm_ctrl(unsigned int id, unsigned int op);
 
+/** Pins vCPU `vcpu` (SKIFF_VCPU_ALL: every one) of VM `id` to the CPUs in `mask` (0: any). */
+long hv_vm_pin(unsigned int id, unsigned int vcpu, unsigned int mask);
+
 /** Starts a VM from the boot config's node `name`: its id or an error. */
 long hv_vm_create(const char *name);
 

@@ -22,7 +22,8 @@ struct verb {
 static int verb_help(const struct cmd *c);
 
 static const struct verb verbs[] = {
-	{ "list", "", "VMs: id, name, memory, vCPUs, state, CPU time", 0, 0, verb_list },
+	{ "list", "", "VMs: id, name, memory, vCPUs and their CPUs, state, CPU time", 0, 0,
+	  verb_list },
 	{ "info", "<vm>", "everything known about one VM", 1, 1, verb_info },
 	{ "create", "<config>", "start a VM from the boot config's node <config>", 1, 1,
 	  verb_create },
@@ -32,6 +33,10 @@ static const struct verb verbs[] = {
 	{ "reboot", "<vm>", "restart a VM from its image", 1, 1, verb_reboot },
 	{ "destroy", "<vm>", "stop a VM at once and free it", 1, 1, verb_destroy },
 	{ "console", "<vm>", "attach to a VM's console; Ctrl-] comes back", 1, 1, verb_console },
+	{ "vcpu-list", "[vm]", "each vCPU's physical CPU, state and affinity", 0, 1,
+	  verb_vcpu_list },
+	{ "vcpu-pin", "<vm> <vcpu|all> <cpus|all>", "CPUs a VM's vCPU may run on (1, 0-2,5, all)",
+	  3, 3, verb_vcpu_pin },
 	{ "mem-set", "<vm> <size>", "a VM's memory target (64M, 512K, 1G, bytes): its balloon", 2,
 	  2, verb_mem_set },
 	{ "mem", "", "host memory: free, shared, zero pages, swap, balloons", 0, 0, verb_mem },

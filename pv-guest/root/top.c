@@ -53,6 +53,7 @@ static void frame_json(unsigned long wall_us)
 		json_uint("cpu_permille", permille(r, wall_us));
 		json_uint("memory_kib", (unsigned long)(r->st.ram_bytes / 1024));
 		verb_json_memory(r);
+		verb_json_placement(r);
 		json_close();
 	}
 	json_end();
@@ -60,23 +61,25 @@ static void frame_json(unsigned long wall_us)
 
 static void frame_text(unsigned long wall_us, long n)
 {
-	char t[24];
+	char t[24], p[24];
 
 	if (!top.cmd.machine)
 		term_puts("\x1b[H\x1b[2J"); /* cursor home, erase screen */
 	term_printf("skiff top: %ld VMs, %s s interval%s\n", n, fmt_seconds(t, sizeof(t), wall_us),
 		    top.frames_left ? "" : ", any key quits");
-	term_printf("%4s %-24s %-8s %7s %9s %9s %9s %9s %5s %10s\n", "ID", "Name", "State", "CPU%",
-		    "Mem(KiB)", "RSS(KiB)", "Shr(KiB)", "Swap(KiB)", "VCPUs", "Time(s)");
+	term_printf("%4s %-24s %-8s %7s %9s %9s %9s %9s %5s %-7s %10s\n", "ID", "Name", "State",
+		    "CPU%", "Mem(KiB)", "RSS(KiB)", "Shr(KiB)", "Swap(KiB)", "VCPUs", "CPU",
+		    "Time(s)");
 	for (struct vm_rec *r = vms_next(0); r; r = vms_next(r)) {
 		unsigned long pm = permille(r, wall_us);
 
-		term_printf("%4u %-24s %-8s %5lu.%lu %9lu %9lu %9lu %9lu %5u %10s\n", r->st.id,
+		term_printf("%4u %-24s %-8s %5lu.%lu %9lu %9lu %9lu %9lu %5u %-7s %10s\n", r->st.id,
 			    r->st.name, vm_state_name(r->st.state), pm / 10, pm % 10,
 			    (unsigned long)(r->st.ram_bytes >> 10),
 			    (unsigned long)(r->st.resident_bytes >> 10),
 			    (unsigned long)(r->st.shared_bytes >> 10),
 			    (unsigned long)(r->st.swapped_bytes >> 10), r->st.vcpus,
+			    vcpu_placement(&r->st, p, sizeof(p)),
 			    fmt_seconds(t, sizeof(t), (unsigned long)r->st.cpu_us));
 	}
 }

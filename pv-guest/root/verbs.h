@@ -61,9 +61,20 @@ int verb_mem_set(const struct cmd *c);
 int verb_mem(const struct cmd *c);
 int verb_log(const struct cmd *c);
 int verb_debug(const struct cmd *c);
+int verb_vcpu_list(const struct cmd *c);
+int verb_vcpu_pin(const struct cmd *c);
 
 /** A VM's resident/shared/ballooned/swapped KiB as JSON members (list, info, top). */
 void verb_json_memory(const struct vm_rec *r);
+
+/** Each vCPU's physical CPU, "-" for one that is off: "1", "0,2,-,3" (list, info, top). */
+const char *vcpu_placement(const struct skiff_vm_status *st, char *buf, unsigned long size);
+/** A CPU mask as a list: "all" for 0, else "1", "0-2,5". */
+const char *cpu_mask_text(unsigned int mask, char *buf, unsigned long size);
+/** Parses "all" (0) or a CPU list like "1" or "0-2,5" into *mask: 0, or -1 and a sentence. */
+int parse_cpu_list(const char *s, unsigned int *mask, const char **err);
+/** A VM's vCPUs as a JSON array member "vcpu_list": vcpu, cpu, state, affinity. */
+void verb_json_placement(const struct vm_rec *r);
 
 /** Formats microseconds as seconds with three decimals ("12.345"). */
 const char *fmt_seconds(char *buf, unsigned long size, unsigned long us);

@@ -83,12 +83,13 @@ static void json_vm(const struct vm_rec *r)
 	if (r->st.state == SKIFF_VM_STATE_SHUTDOWN)
 		json_int("exit_code", r->st.exit_code);
 	verb_json_memory(r);
+	verb_json_placement(r);
 	json_close();
 }
 
 int verb_list(const struct cmd *c)
 {
-	char t[24], s[24];
+	char t[24], s[24], p[24];
 
 	if (refresh(c) < 0)
 		return VERB_FAIL;
@@ -100,12 +101,12 @@ int verb_list(const struct cmd *c)
 		json_end();
 		return VERB_OK;
 	}
-	term_printf("%-24s %4s %9s %9s %5s  %-10s %10s\n", "Name", "ID", "Mem(KiB)", "RSS(KiB)",
-		    "VCPUs", "State", "Time(s)");
+	term_printf("%-24s %4s %9s %9s %5s %-7s %-10s %10s\n", "Name", "ID", "Mem(KiB)", "RSS(KiB)",
+		    "VCPUs", "CPU", "State", "Time(s)");
 	for (struct vm_rec *r = vms_next(0); r; r = vms_next(r))
-		term_printf("%-24s %4u %9lu %9lu %5u  %-10s %10s\n", r->st.name, r->st.id,
+		term_printf("%-24s %4u %9lu %9lu %5u %-7s %-10s %10s\n", r->st.name, r->st.id,
 			    kib(r->st.ram_bytes), kib(r->st.resident_bytes), r->st.vcpus,
-			    state_text(r, s, sizeof(s)),
+			    vcpu_placement(&r->st, p, sizeof(p)), state_text(r, s, sizeof(s)),
 			    fmt_seconds(t, sizeof(t), (unsigned long)r->st.cpu_us));
 	return VERB_OK;
 }
@@ -176,6 +177,7 @@ static void info_json(const struct cmd *c, const struct vm_rec *r, const char *c
 	if (r->heartbeat_us)
 		json_uint("heartbeat_age_us", hv_now_us() - r->heartbeat_us);
 	verb_json_memory(r);
+	verb_json_placement(r);
 	info_json_balloon(r);
 	json_end();
 }
@@ -183,7 +185,7 @@ static void info_json(const struct cmd *c, const struct vm_rec *r, const char *c
 int verb_info(const struct cmd *c)
 {
 	struct vm_rec *r = verb_vm_arg(c, 0);
-	char chans[64], t[24], s[24], hb[64], bl[128];
+	char chans[64], t[24], s[24], hb[64], bl[128], p[24];
 
 	if (!r)
 		return VERB_FAIL;
@@ -200,7 +202,8 @@ int verb_info(const struct cmd *c)
 		    kib(r->st.ram_bytes), kib(r->st.resident_bytes), kib(r->st.shared_bytes),
 		    kib(r->st.ballooned_bytes), kib(r->st.swapped_bytes), kib(untouched(&r->st)));
 	term_printf("  balloon    %s\n", balloon_text(r, bl, sizeof(bl)));
-	term_printf("  vcpus      %u\n", r->st.vcpus);
+	term_printf("  vcpus      %u on CPU %s (vcpu-list: states, affinity)\n", r->st.vcpus,
+		    vcpu_placement(&r->st, p, sizeof(p)));
 	term_printf("  weight     %u\n", r->st.weight);
 	if (r->st.cap)
 		term_printf("  cap        %u %% of a CPU\n", r->st.cap);

@@ -27,10 +27,10 @@ def demo():
 def test_list_shows_the_demo_guests(demo):
     out = demo.ok("list")
     lines = out.splitlines()
-    assert re.match(r"Name +ID +Mem\(KiB\) +RSS\(KiB\) +VCPUs +State +Time\(s\)$", lines[0])
+    assert re.match(r"Name +ID +Mem\(KiB\) +RSS\(KiB\) +VCPUs +CPU +State +Time\(s\)$", lines[0])
     for vm_id, name, kib in [(0, "root", 4096), (1, "hello", 2048), (2, "ticker", 2048),
                              (3, "hog", 2048)]:
-        m = re.search(rf"^{name} +{vm_id} +{kib} +(\d+) +1  running +\d+\.\d{{3}}$", out, re.M)
+        m = re.search(rf"^{name} +{vm_id} +{kib} +(\d+) +1 +\d +running +\d+\.\d{{3}}$", out, re.M)
         assert m and 0 < int(m[1]) <= kib, out
 
 

@@ -16,7 +16,10 @@ struct fake {
 	long list_err;   /* VM_LIST answers this when non-zero */
 	long create_err; /* VM_CREATE answers this when non-zero */
 	unsigned int last_ctrl_id, last_ctrl_op;
-	char out[1 << 16]; /* everything written to the console */
+	unsigned int last_pin_vcpu, last_pin_mask;
+	long pin_err;        /* VMCTL_PIN answers this when non-zero */
+	unsigned int online; /* CPUs online (bit n: CPU n): a pin to none of them is refused */
+	char out[1 << 16];   /* everything written to the console */
 	unsigned long out_len;
 	const char *log; /* the hypervisor log LOG_READ returns */
 	long take_err;   /* LOG_TAKE answers this when non-zero */

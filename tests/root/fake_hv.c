@@ -24,6 +24,10 @@ struct skiff_vm_status *fake_add(unsigned int id, const char *name, unsigned int
 	st->weight = 256;
 	st->ram_bytes = 2 << 20;
 	st->cpu_us = 1000 * (id + 1);
+	memset(st->vcpu_cpu, 0xff, sizeof(st->vcpu_cpu));
+	st->vcpu_cpu[0] = (unsigned char)(id % 2); /* two CPUs */
+	st->vcpu_state[0] =
+		state == SKIFF_VM_STATE_RUNNING ? SKIFF_VCPU_STATE_RUNNABLE : SKIFF_VCPU_STATE_OFF;
 	snprintf(st->name, sizeof(st->name), "%s", name);
 	return st;
 }
@@ -37,6 +41,7 @@ void fake_reset(void)
 	fake_add(2, "ticker", SKIFF_VM_STATE_RUNNING);
 	fake.log = "";
 	fake.now_us = 5000000;
+	fake.online = 0x3; /* CPUs 0 and 1 */
 }
 
 void fake_type(const char *keys)
@@ -140,6 +145,26 @@ long hv_vm_ctrl(unsigned int id, unsigned int op)
 		st->state = SKIFF_VM_STATE_RUNNING;
 	else if (op == SKIFF_VMCTL_DESTROY)
 		*st = fake.vms[--fake.nvms];
+	return 0;
+}
+
+long hv_vm_pin(unsigned int id, unsigned int vcpu, unsigned int mask)
+{
+	struct skiff_vm_status *st = find(id);
+
+	fake.last_ctrl_id = id;
+	fake.last_ctrl_op = SKIFF_VMCTL_PIN;
+	fake.last_pin_vcpu = vcpu;
+	fake.last_pin_mask = mask;
+	if (!st)
+		return SKIFF_E_NOENT;
+	if (fake.pin_err)
+		return fake.pin_err;
+	if ((mask && !(mask & fake.online)) || (vcpu != SKIFF_VCPU_ALL && vcpu >= st->vcpus))
+		return SKIFF_E_INVAL; /* as the hypervisor answers */
+	for (unsigned int i = 0; i < st->vcpus && i < 4; i++)
+		if (vcpu == SKIFF_VCPU_ALL || vcpu == i)
+			st->vcpu_mask[i] = mask;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fake.h"
+#include "verbs.h"
 #include "hyplog.h"
 #include "shell.h"
 #include "term.h"
@@ -42,12 +43,14 @@ TEST(shell_list_columns)
 {
 	start();
 	const char *s = fake_run("list");
-	CHECK(strstr(s,
-		     "list\nName                       ID  Mem(KiB)  RSS(KiB) VCPUs  State         "
-		     "Time(s)\n"));
+	CHECK(strstr(
+		s,
+		"list\nName                       ID  Mem(KiB)  RSS(KiB) VCPUs CPU     State      "
+		"   Time(s)\n"));
 	CHECK(strstr(s, "root                        0      4096") == 0); /* fake root has 2 MiB */
-	CHECK(strstr(s, "hello                       1      2048         0     1  running         "
-			"0.002\n"));
+	CHECK(strstr(s,
+		     "hello                       1      2048         0     1 1       running    "
+		     "     0.002\n"));
 	CHECK(strstr(s, "\nskiff> "));
 }
 
@@ -67,7 +70,8 @@ TEST(shell_list_json)
 		s, "{\"ok\":true,\"verb\":\"list\",\"vms\":[{\"id\":0,\"name\":\"root\",\"state\":"
 		   "\"running\",\"memory_kib\":2048,\"vcpus\":1,\"cpu_us\":1000,\"weight\":256,"
 		   "\"cap\":0,\"privileged\":true,\"resident_kib\":0,\"shared_kib\":0,"
-		   "\"ballooned_kib\":0,\"swapped_kib\":0},{\"id\":1,"));
+		   "\"ballooned_kib\":0,\"swapped_kib\":0,\"vcpu_list\":[{\"vcpu\":0,\"cpu\":0,"
+		   "\"state\":\"runnable\",\"affinity\":\"all\"}]},{\"id\":1,"));
 	CHECK(strstr(s, "}]}\n"));
 	CHECK(strstr(fake_run("list --json"), "{\"ok\":true,\"verb\":\"list\""));
 }
@@ -232,7 +236,7 @@ TEST(shell_top_until_a_key)
 	CHECK(strstr(s, "skiff top: 3 VMs, 0.500 s interval, any key quits\n"));
 	CHECK(strstr(s, "   1 hello                    running     50.0      2048         0        "
 			" 0         0 "
-			"    1      0.252\n"));
+			"    1 1            0.252\n"));
 	CHECK_EQ(shell_tick(fake.now_us + 1), fake.now_us + 1000000);
 	fake_type("q");
 	CHECK(strstr(fake_screen(), "skiff> "));
@@ -333,10 +337,127 @@ TEST(shell_help)
 {
 	start();
 	const char *s = fake_run("help");
-	CHECK(strstr(s, "  list                 VMs: id, name, memory, vCPUs, state, CPU time\n"));
+	CHECK(strstr(
+		s, "  list                 VMs: id, name, memory, vCPUs and their CPUs, state, CPU "
+		   "time\n"));
 	CHECK(strstr(s, "  console <vm>         attach to a VM's console; Ctrl-] comes back\n"));
 	CHECK(strstr(s, "  mem-set <vm> <size>  a VM's memory target"));
 	CHECK_STREQ(fake_run("help pause"),
 		    "help pause\n  pause <vm>           stop scheduling a VM\nskiff> ");
 	CHECK(strstr(fake_run("help nothing"), "help: no verb 'nothing' (help lists them)\n"));
+}
+
+TEST(shell_cpu_lists)
+{
+	unsigned int mask;
+	const char *err;
+	char buf[48];
+
+	CHECK_EQ(parse_cpu_list("all", &mask, &err), 0);
+	CHECK_EQ(mask, 0);
+	CHECK_EQ(parse_cpu_list("3", &mask, &err), 0);
+	CHECK_EQ(mask, 0x8);
+	CHECK_EQ(parse_cpu_list("0-2,5", &mask, &err), 0);
+	CHECK_EQ(mask, 0x27);
+	CHECK_EQ(parse_cpu_list("7,1-1,31", &mask, &err), 0);
+	CHECK_EQ(mask, 0x80000082);
+	CHECK_STREQ(cpu_mask_text(0x27, buf, sizeof(buf)), "0-2,5");
+	CHECK_STREQ(cpu_mask_text(0x80000082, buf, sizeof(buf)), "1,7,31");
+	CHECK_STREQ(cpu_mask_text(0, buf, sizeof(buf)), "all");
+	CHECK_STREQ(cpu_mask_text(0xffffffff, buf, sizeof(buf)), "0-31");
+	static const char *const bad[] = { "",   "32", "1,", ",1",   "2-0",
+					   "1-", "-1", "a",  "1--2", "0x" };
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = 0;
+		CHECK_EQ(parse_cpu_list(bad[i], &mask, &err), -1);
+		CHECK(err && err[0]);
+	}
+}
+
+/* hello with four vCPUs: on CPUs 1 and 0, the third off, the fourth blocked on CPU 1. */
+static void four_vcpus(void)
+{
+	struct skiff_vm_status *st = &fake.vms[1];
+
+	st->vcpus = 4;
+	st->vcpu_cpu[0] = 1, st->vcpu_state[0] = SKIFF_VCPU_STATE_RUNNING;
+	st->vcpu_cpu[1] = 0, st->vcpu_state[1] = SKIFF_VCPU_STATE_RUNNABLE;
+	st->vcpu_cpu[2] = 0, st->vcpu_state[2] = SKIFF_VCPU_STATE_OFF;
+	st->vcpu_cpu[3] = 1, st->vcpu_state[3] = SKIFF_VCPU_STATE_BLOCKED;
+	st->vcpu_mask[3] = 0x2;
+}
+
+TEST(shell_placement_in_list_info_top)
+{
+	start();
+	four_vcpus();
+	CHECK(strstr(fake_run("list"), "hello                       1      2048         0     4 "
+				       "1,0,-,1 running "));
+	CHECK(strstr(fake_run("info hello"),
+		     "  vcpus      4 on CPU 1,0,-,1 (vcpu-list: states, affinity)\n"));
+	fake.vms[2].state = SKIFF_VM_STATE_SHUTDOWN;
+	fake.vms[2].vcpu_state[0] = SKIFF_VCPU_STATE_OFF;
+	CHECK(strstr(fake_run("list"),
+		     "ticker                      2      2048         0     1 - "));
+	fake_run("top -n 1");
+	fake.now_us += 500000;
+	shell_tick(fake.now_us);
+	term_flush();
+	CHECK(strstr(fake_screen(), "    4 1,0,-,1 "));
+}
+
+TEST(shell_vcpu_list)
+{
+	start();
+	four_vcpus();
+	const char *s = fake_run("vcpu-list hello");
+	CHECK(strstr(s, "Name                       ID VCPU  CPU  State     Affinity\n"
+			"hello                       1    0    1  running   all\n"
+			"hello                       1    1    0  runnable  all\n"
+			"hello                       1    2    0  off       all\n"
+			"hello                       1    3    1  blocked   1\n"));
+	CHECK(strstr(s, "root") == 0);
+	s = fake_run("vcpu-list");
+	CHECK(strstr(s, "root                        0    0    0  runnable  all\n"));
+	CHECK(strstr(s, "ticker                      2    0    0  runnable  all\n"));
+	CHECK(strstr(fake_run("json vcpu-list 1"),
+		     "{\"ok\":true,\"verb\":\"vcpu-list\",\"vms\":[{\"id\":1,\"name\":\"hello\","
+		     "\"vcpu_list\":[{\"vcpu\":0,\"cpu\":1,\"state\":\"running\",\"affinity\":"
+		     "\"all\"},"));
+	CHECK(strstr(fake_run("vcpu-list nosuch"), "vcpu-list: no VM named 'nosuch' (see list)\n"));
+}
+
+TEST(shell_vcpu_pin)
+{
+	start();
+	four_vcpus();
+	CHECK(strstr(fake_run("vcpu-pin hello 2 1"), "vm 1 'hello' vCPU 2 pinned to CPUs 1\n"));
+	CHECK_EQ(fake.last_pin_vcpu, 2);
+	CHECK_EQ(fake.last_pin_mask, 0x2);
+	CHECK_EQ(fake.vms[1].vcpu_mask[2], 0x2);
+	CHECK(strstr(fake_run("vcpu-pin 1 all 0-1"),
+		     "vm 1 'hello' all vCPUs pinned to CPUs 0-1\n"));
+	CHECK_EQ(fake.last_pin_vcpu, SKIFF_VCPU_ALL);
+	CHECK_EQ(fake.vms[1].vcpu_mask[0], 0x3);
+	CHECK(strstr(fake_run("vcpu-pin hello all all"), "all vCPUs pinned to CPUs all\n"));
+	CHECK_EQ(fake.vms[1].vcpu_mask[3], 0);
+	CHECK(strstr(fake_run("json vcpu-pin hello 0 1"),
+		     "{\"ok\":true,\"verb\":\"vcpu-pin\",\"id\":1,\"name\":\"hello\",\"result\":"
+		     "\"vCPU 0 pinned to CPUs 1\"}"));
+	/* Refused before the hypervisor is asked, or by it: one line each, nothing changed. */
+	fake.last_pin_mask = 0x55;
+	CHECK(strstr(fake_run("vcpu-pin hello 4 1"),
+		     "vcpu-pin: vm 1 'hello' has vCPUs 0 to 3 (or all), not '4'\n"));
+	CHECK(strstr(fake_run("vcpu-pin hello 0 2-0"),
+		     "vcpu-pin: '2-0': a CPU range runs from low to high (0-2, not 2-0)\n"));
+	CHECK(strstr(fake_run("vcpu-pin hello 0 x"), "vcpu-pin: 'x': CPUs are numbers from 0"));
+	CHECK_EQ(fake.last_pin_mask, 0x55);
+	CHECK(strstr(fake_run("vcpu-pin hello 0 5-7"), "vcpu-pin: none of CPUs 5-7 is online\n"));
+	CHECK_EQ(fake.vms[1].vcpu_mask[0], 0x2); /* as the JSON pin left it */
+	fake.pin_err = SKIFF_E_DENIED;
+	CHECK(strstr(fake_run("vcpu-pin hello 0 1"), "vcpu-pin: cannot pin vm 1 'hello': "));
+	CHECK(strstr(fake_run("vcpu-pin nosuch 0 1"),
+		     "vcpu-pin: no VM named 'nosuch' (see list)\n"));
+	CHECK(strstr(fake_run("vcpu-pin hello 0"), "vcpu-pin: usage: vcpu-pin <vm> <vcpu|all> "
+						   "<cpus|all>\n"));
 }

@@ -21,6 +21,13 @@ static inline long pv_call(unsigned long fn, unsigned long a1, unsigned long a2)
 	return pv_arch_hvc(fn, a1, a2, 0).x0;
 }
 
+/** Issues call `fn` with arguments a1..a4 and returns x0. */
+static inline long pv_call4(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
+			    unsigned long a4)
+{
+	return pv_arch_hvc4(fn, a1, a2, a3, a4);
+}
+
 /**
  * Issues `fn` with x4..x30 set to known values and returns a bit mask of the registers that
  * changed across the HVC (bit n = xn); 0 when the hypervisor keeps the ABI's promise.
