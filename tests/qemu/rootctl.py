@@ -27,12 +27,12 @@ def guest_args(config):
 class Headless:
     """One QEMU whose serial console is a unix socket; skiffctl talks to the shell through it."""
 
-    def __init__(self, config, gic=3):
+    def __init__(self, config, gic=3, smp=1):
         # Unix socket paths are limited to 108 bytes: keep them short, under /tmp.
         self.dir = tempfile.mkdtemp(prefix="skiff-", dir="/tmp")
         self.sock = os.path.join(self.dir, "console.sock")
         self.log = os.path.join(self.dir, "console.log")
-        cmd = [QEMU] + virt_machine(gic=gic).split() + [
+        cmd = [QEMU] + virt_machine(gic=gic).split() + ["-smp", str(smp)] + [
             "-display", "none", "-monitor", "none", "-no-reboot", "-chardev",
             f"socket,id=con,path={self.sock},server=on,wait=off,logfile={self.log}",
             "-serial", "chardev:con", "-kernel", str(BUILD / "skiff.bin")] + guest_args(config)
