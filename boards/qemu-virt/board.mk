@@ -3,8 +3,9 @@ BOARD_LINK_ADDR := 0x40200000
 BOARD_SRCS := boards/qemu-virt/board.c
 GIC ?= 3
 QEMU_MEM ?= 1G
-# Physical CPUs (issue 6): `make run SMP=4`; Skiff starts every CPU the DTB lists.
-SMP ?= 1
+# Physical CPUs (issue 6): four, as on the Pis (`make run SMP=1` for one); Skiff starts every
+# CPU the DTB lists.
+SMP ?= 4
 QEMU_MACHINE := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -m $(QEMU_MEM) \
 	-smp $(SMP)
 # The hypervisor's swap disk (docs/virtio-blk.md): make run, run-headless and debug attach
