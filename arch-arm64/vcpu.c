@@ -110,6 +110,22 @@ void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid)
 	v->arch.vttbr = (uint64_t)vmid << 48 | pa_addr(root);
 }
 
+/*
+ * The EL1 registers move two at a time: two MRS into a pair of general registers and one STP
+ * (or one LDP and two MSR), three instructions per pair where one register each took four. The
+ * pairs follow enum el1_sysreg, so each pair's slots are adjacent.
+ */
+#define SAVE2(idx, r1, r2)                                                                \
+	do {                                                                              \
+		uint64_t _a, _b;                                                          \
+		__asm__ volatile("mrs %0, " #r1 "\n\tmrs %1, " #r2 : "=r"(_a), "=r"(_b)); \
+		a->sys[idx] = _a;                                                         \
+		a->sys[idx + 1] = _b;                                                     \
+	} while (0)
+#define LOAD2(idx, r1, r2)                                    \
+	__asm__ volatile("msr " #r1 ", %0\n\tmsr " #r2 ", %1" \
+			 :                                    \
+			 : "r"(a->sys[idx]), "r"(a->sys[idx + 1]))
 #define SAVE(idx, reg)                                        \
 	a->sys[idx] = ({                                      \
 		uint64_t _v;                                  \
@@ -118,57 +134,42 @@ void arch_vcpu_set_stage2(struct vcpu *v, paddr_t root, uint16_t vmid)
 	})
 #define LOAD(idx, reg) __asm__ volatile("msr " #reg ", %0" : : "r"(a->sys[idx]))
 
+_Static_assert(SR_TTBR0 == SR_SCTLR + 1 && SR_TCR == SR_TTBR1 + 1 && SR_AMAIR == SR_MAIR + 1 &&
+		       SR_CONTEXTIDR == SR_VBAR + 1 && SR_TPIDR_EL0 == SR_TPIDR_EL1 + 1 &&
+		       SR_SP_EL0 == SR_TPIDRRO_EL0 + 1 && SR_ELR_EL1 == SR_SP_EL1 + 1 &&
+		       SR_ESR_EL1 == SR_SPSR_EL1 + 1 && SR_AFSR0 == SR_FAR_EL1 + 1 &&
+		       SR_PAR == SR_AFSR1 + 1 && SR_CNTKCTL == SR_CPACR + 1,
+	       "the pairs below are adjacent slots");
+
 static void save_el1(struct arch_vcpu *a)
 {
-	SAVE(SR_SCTLR, sctlr_el1);
-	SAVE(SR_TTBR0, ttbr0_el1);
-	SAVE(SR_TTBR1, ttbr1_el1);
-	SAVE(SR_TCR, tcr_el1);
-	SAVE(SR_MAIR, mair_el1);
-	SAVE(SR_AMAIR, amair_el1);
-	SAVE(SR_VBAR, vbar_el1);
-	SAVE(SR_CONTEXTIDR, contextidr_el1);
-	SAVE(SR_TPIDR_EL1, tpidr_el1);
-	SAVE(SR_TPIDR_EL0, tpidr_el0);
-	SAVE(SR_TPIDRRO_EL0, tpidrro_el0);
-	SAVE(SR_SP_EL0, sp_el0);
-	SAVE(SR_SP_EL1, sp_el1);
-	SAVE(SR_ELR_EL1, elr_el1);
-	SAVE(SR_SPSR_EL1, spsr_el1);
-	SAVE(SR_ESR_EL1, esr_el1);
-	SAVE(SR_FAR_EL1, far_el1);
-	SAVE(SR_AFSR0, afsr0_el1);
-	SAVE(SR_AFSR1, afsr1_el1);
-	SAVE(SR_PAR, par_el1);
-	SAVE(SR_CPACR, cpacr_el1);
-	SAVE(SR_CNTKCTL, cntkctl_el1);
+	SAVE2(SR_SCTLR, sctlr_el1, ttbr0_el1);
+	SAVE2(SR_TTBR1, ttbr1_el1, tcr_el1);
+	SAVE2(SR_MAIR, mair_el1, amair_el1);
+	SAVE2(SR_VBAR, vbar_el1, contextidr_el1);
+	SAVE2(SR_TPIDR_EL1, tpidr_el1, tpidr_el0);
+	SAVE2(SR_TPIDRRO_EL0, tpidrro_el0, sp_el0);
+	SAVE2(SR_SP_EL1, sp_el1, elr_el1);
+	SAVE2(SR_SPSR_EL1, spsr_el1, esr_el1);
+	SAVE2(SR_FAR_EL1, far_el1, afsr0_el1);
+	SAVE2(SR_AFSR1, afsr1_el1, par_el1);
+	SAVE2(SR_CPACR, cpacr_el1, cntkctl_el1);
 	SAVE(SR_CSSELR, csselr_el1);
 }
 
 static void load_el1(const struct arch_vcpu *a)
 {
-	LOAD(SR_SCTLR, sctlr_el1);
-	LOAD(SR_TTBR0, ttbr0_el1);
-	LOAD(SR_TTBR1, ttbr1_el1);
-	LOAD(SR_TCR, tcr_el1);
-	LOAD(SR_MAIR, mair_el1);
-	LOAD(SR_AMAIR, amair_el1);
-	LOAD(SR_VBAR, vbar_el1);
-	LOAD(SR_CONTEXTIDR, contextidr_el1);
-	LOAD(SR_TPIDR_EL1, tpidr_el1);
-	LOAD(SR_TPIDR_EL0, tpidr_el0);
-	LOAD(SR_TPIDRRO_EL0, tpidrro_el0);
-	LOAD(SR_SP_EL0, sp_el0);
-	LOAD(SR_SP_EL1, sp_el1);
-	LOAD(SR_ELR_EL1, elr_el1);
-	LOAD(SR_SPSR_EL1, spsr_el1);
-	LOAD(SR_ESR_EL1, esr_el1);
-	LOAD(SR_FAR_EL1, far_el1);
-	LOAD(SR_AFSR0, afsr0_el1);
-	LOAD(SR_AFSR1, afsr1_el1);
-	LOAD(SR_PAR, par_el1);
-	LOAD(SR_CPACR, cpacr_el1);
-	LOAD(SR_CNTKCTL, cntkctl_el1);
+	LOAD2(SR_SCTLR, sctlr_el1, ttbr0_el1);
+	LOAD2(SR_TTBR1, ttbr1_el1, tcr_el1);
+	LOAD2(SR_MAIR, mair_el1, amair_el1);
+	LOAD2(SR_VBAR, vbar_el1, contextidr_el1);
+	LOAD2(SR_TPIDR_EL1, tpidr_el1, tpidr_el0);
+	LOAD2(SR_TPIDRRO_EL0, tpidrro_el0, sp_el0);
+	LOAD2(SR_SP_EL1, sp_el1, elr_el1);
+	LOAD2(SR_SPSR_EL1, spsr_el1, esr_el1);
+	LOAD2(SR_FAR_EL1, far_el1, afsr0_el1);
+	LOAD2(SR_AFSR1, afsr1_el1, par_el1);
+	LOAD2(SR_CPACR, cpacr_el1, cntkctl_el1);
 	LOAD(SR_CSSELR, csselr_el1);
 	LOAD(SR_VMPIDR, vmpidr_el2);
 }
