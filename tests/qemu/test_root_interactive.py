@@ -42,7 +42,7 @@ def test_make_run_lands_at_the_prompt_with_the_guests_listed():
         assert "Skiff root partition: vm 0 'root'" in before
         table = before[before.index("Name"):]
         for name in ["root", "hello", "ticker", "hog"]:
-            assert re.search(rf"^{name} +\d+ +\d+ +\d+ +1  running", table, re.M), table
+            assert re.search(rf"^{name} +\d+ +\d+ +\d+ +1 +\d +running", table, re.M), table
     finally:
         q.close()
 
@@ -91,5 +91,5 @@ def test_hypervisor_message_never_lands_in_a_half_typed_line(shell):
     assert re.search(rf"\r\x1b\[Kvm {vm.group(0)} 'bad-later' parked: data abort", raw), \
         repr(raw[-300:])
     shell.child.send("t\r")
-    shell.expect(rf"bad-later +{vm.group(0)} +2048 +\d+ +1  parked")
+    shell.expect(rf"bad-later +{vm.group(0)} +2048 +\d+ +1 +- +parked")
     shell.expect(PROMPT)
