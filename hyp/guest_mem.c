@@ -35,7 +35,7 @@ static int range_ok(struct vm *vm, uint64_t ipa, size_t len, bool write)
 	if (ipa + len < ipa)
 		return SKIFF_E_FAULT;
 	for (uint64_t a = ALIGN_DOWN(ipa, PAGE_SIZE); a < ipa + len; a += PAGE_SIZE)
-		if (!vmem_page(vm, a, write, &r))
+		if ((r = vmem_prepare(vm, a, write)) != VMEM_OK)
 			return error_of(vm, a, r);
 	return 0;
 }
@@ -49,14 +49,9 @@ static int copy(struct vm *vm, uint64_t ipa, char *host, size_t len, bool to_gue
 		return err;
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (ipa & (PAGE_SIZE - 1)));
-		char *g = vmem_page(vm, ipa, to_guest, &r);
-		if (!g)
+		r = vmem_copy(vm, ipa, host, chunk, to_guest);
+		if (r != VMEM_OK)
 			return error_of(vm, ipa, r);
-		g += ipa & (PAGE_SIZE - 1);
-		if (to_guest)
-			memcpy(g, host, chunk);
-		else
-			memcpy(host, g, chunk);
 		ipa += chunk;
 		host += chunk;
 		len -= chunk;

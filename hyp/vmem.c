@@ -334,46 +334,76 @@ enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write)
 	return r;
 }
 
-void *vmem_page(struct vm *vm, uint64_t ipa, bool write, enum vmem_result *r)
+/* Under vm.lock: the page of @ipa ready for the hypervisor; its frame in *@pa (zeros: read). */
+static enum vmem_result ready(struct vm *vm, uint64_t page, bool write, paddr_t *pa)
 {
-	uint64_t flags, page = ALIGN_DOWN(ipa, PAGE_SIZE);
-	pte_t *slot;
-	paddr_t pa = vmem.zero;
+	pte_t *slot = pgtable_leaf_slot(&vm->s2, page, false);
 
-	*r = VMEM_BAD_ADDRESS;
-	if (!in_ram(vm, ipa))
-		return NULL;
-	flags = vmem_lock_vm(vm);
-	slot = pgtable_leaf_slot(&vm->s2, page, false);
+	*pa = vmem.zero;
 	/* A read of a page with no frame and nothing on disk sees zeros: nothing to change. */
 	if (write ||
-	    (slot && *slot != arch_mm_pte_absent() && classify(*slot, &pa) != VMEM_BALLOONED))
-		*r = touch(vm, page, write, &pa);
-	else
-		*r = VMEM_OK;
+	    (slot && *slot != arch_mm_pte_absent() && classify(*slot, pa) != VMEM_BALLOONED))
+		return touch(vm, page, write, pa);
+	return VMEM_OK;
+}
+
+enum vmem_result vmem_prepare(struct vm *vm, uint64_t ipa, bool write)
+{
+	enum vmem_result r;
+	uint64_t flags;
+	paddr_t pa;
+
+	if (!in_ram(vm, ipa))
+		return VMEM_BAD_ADDRESS;
+	flags = vmem_lock_vm(vm);
+	r = ready(vm, ALIGN_DOWN(ipa, PAGE_SIZE), write, &pa);
 	vmem_unlock_vm(vm, flags);
-	return *r == VMEM_OK ? pa_to_ptr(pa) : NULL;
+	return r;
+}
+
+/*
+ * The copy happens under the lock: with several CPUs the sharing scanner, the swap clock or a
+ * balloon release on another CPU could otherwise free or replace the frame between the look-up
+ * and the copy (a write into a freed frame, or one lost with the old frame).
+ */
+enum vmem_result vmem_copy(struct vm *vm, uint64_t ipa, void *host, size_t n, bool to_guest)
+{
+	uint64_t flags, off = ipa & (PAGE_SIZE - 1);
+	enum vmem_result r;
+	paddr_t pa;
+
+	CHECK(off + n <= PAGE_SIZE);
+	if (!in_ram(vm, ipa))
+		return VMEM_BAD_ADDRESS;
+	flags = vmem_lock_vm(vm);
+	r = ready(vm, ipa - off, to_guest, &pa);
+	if (r == VMEM_OK && to_guest)
+		memcpy((char *)pa_to_ptr(pa) + off, host, n);
+	else if (r == VMEM_OK)
+		memcpy(host, (char *)pa_to_ptr(pa) + off, n);
+	vmem_unlock_vm(vm, flags);
+	return r;
 }
 
 enum vmem_result vmem_write(struct vm *vm, uint64_t ipa, const void *src, size_t n)
 {
+	static const char zeros[256];
+
 	while (n) {
 		size_t off = ipa & (PAGE_SIZE - 1), chunk = MIN(n, PAGE_SIZE - off);
 		enum vmem_state s = vmem_page_state(vm, ipa, NULL);
-		enum vmem_result r;
-		char *page;
+		enum vmem_result r = VMEM_OK;
 
 		if (s == VMEM_NOT_RAM)
 			return VMEM_BAD_ADDRESS;
-		if (src || (s != VMEM_UNTOUCHED && s != VMEM_ZERO && s != VMEM_BALLOONED)) {
-			page = vmem_page(vm, ipa, true, &r);
-			if (!page)
-				return r;
-			if (src)
-				memcpy(page + off, src, chunk);
-			else
-				memset(page + off, 0, chunk);
+		if (src) {
+			r = vmem_copy(vm, ipa, (void *)src, chunk, true);
+		} else if (s != VMEM_UNTOUCHED && s != VMEM_ZERO && s != VMEM_BALLOONED) {
+			chunk = MIN(chunk, sizeof(zeros));
+			r = vmem_copy(vm, ipa, (void *)zeros, chunk, true);
 		}
+		if (r != VMEM_OK)
+			return r;
 		ipa += chunk;
 		n -= chunk;
 		if (src)

@@ -8,10 +8,17 @@
  *
  * It runs when the CPU would otherwise idle (sched_idle_work) and stops once a whole pass over
  * every VM found nothing, until some VM takes a new private frame.
+ *
+ * Other CPUs run guests meanwhile, so a page may change while it is looked at. The first look
+ * (zero? hash known?) is a guess; a page worth merging is then made read-only (break, TLB
+ * invalidate, make: D8.14), so that a guest's write faults and waits for the VM's lock, and only
+ * what is compared then counts. A page that stays private is made writable again. (On one CPU
+ * the scanner ran only while no guest did, which had hidden this.)
  */
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/sched.h>
+#include <skiff/smp.h>
 #include <skiff/string.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
@@ -86,6 +93,20 @@ static void remap_shared(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa, p
 	scan.pass_found++;
 }
 
+/*
+ * Under @vm's lock: the private page at @ipa in @slot read-only (@frozen) or writable again.
+ * Frozen, its content holds still: the invalidate has completed every write through the old
+ * entry, and a new one faults and waits for the lock this CPU holds.
+ */
+static void freeze(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa, bool frozen)
+{
+	if (smp_ncpus() == 1)
+		return; /* the scanner runs on an idle CPU: no guest runs at all */
+	pgtable_set_leaf(&vm->s2, slot, ipa,
+			 frozen ? arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, pa, MM_R | MM_X) :
+				  vmem_leaf(pa, true));
+}
+
 /* The private, unpinned frame of the page at @ipa, if it is one. */
 static bool private_frame(struct vm *vm, uint64_t ipa, pte_t **slot, paddr_t *pa)
 {
@@ -95,6 +116,24 @@ static bool private_frame(struct vm *vm, uint64_t ipa, pte_t **slot, paddr_t *pa
 	*pa = arch_mm_pte_addr(**slot);
 	return pa_addr(*pa) != pa_addr(vmem.zero) && (arch_mm_pte_mode(MM_STAGE2, **slot) & MM_W) &&
 	       !vmem_meta(*pa)->pins;
+}
+
+/* Whether a shared frame or a candidate other than (@vm, @ipa) has @hash: a merge may follow. */
+static bool hash_known(const struct vm *vm, uint64_t ipa, uint32_t hash)
+{
+	uint64_t flags = arch_irq_save();
+	bool found = false;
+
+	arch_spin_lock(&vmem.lock);
+	for (struct frame_meta *m = vmem_table_first(hash); m && !found; m = vmem_table_next(m))
+		found = m->hash == hash;
+	arch_spin_unlock(&vmem.lock);
+	arch_irq_restore(flags);
+	for (unsigned w = 0; w < CAND_WAYS && !found; w++) {
+		const struct candidate *c = &scan.cand[hash % CAND_BUCKETS][w];
+		found = c->serial && c->hash == hash && !(c->serial == vm->serial && c->ipa == ipa);
+	}
+	return found;
 }
 
 /* A shared frame with the content of @page, its reference taken; false if none. */
@@ -135,7 +174,13 @@ static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint
 		return false;
 	if (other != vm)
 		flags = vmem_lock_vm(other);
-	ok = private_frame(other, c->ipa, &slot, to) && pages_equal(pa_to_ptr(*to), page);
+	ok = private_frame(other, c->ipa, &slot, to);
+	if (ok) { /* compared frozen (see the file comment); it stays read-only if it merges */
+		freeze(other, slot, c->ipa, *to, true);
+		ok = pages_equal(pa_to_ptr(*to), page);
+		if (!ok)
+			freeze(other, slot, c->ipa, *to, false);
+	}
 	if (ok) {
 		uint64_t tf = arch_irq_save();
 		arch_spin_lock(&vmem.lock);
@@ -144,8 +189,6 @@ static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint
 		vmem.st.shared_pages += 2;
 		arch_spin_unlock(&vmem.lock);
 		arch_irq_restore(tf);
-		pgtable_set_leaf(&other->s2, slot, c->ipa,
-				 arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, *to, MM_R | MM_X));
 		other->mem.resident--;
 		other->mem.shared++;
 	}
@@ -154,32 +197,25 @@ static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint
 	return ok;
 }
 
-/* Under @vm's lock: one page looked at. */
-static void scan_page(struct vm *vm, uint64_t ipa)
+/* Under @vm's lock, the page frozen: merges it if its content is known; false if not. */
+static bool merge(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa)
 {
-	pte_t *slot;
-	paddr_t pa, to;
-	const uint64_t *page;
+	const uint64_t *page = pa_to_ptr(pa);
 	uint32_t hash;
-	struct candidate *c;
+	paddr_t to;
 
-	vmem.st.scanned++;
-	if (!private_frame(vm, ipa, &slot, &pa))
-		return;
-	scan.pass_scanned++;
-	page = pa_to_ptr(pa);
 	if (page_is_zero(page)) {
 		remap_shared(vm, slot, ipa, pa, vmem.zero);
 		vmem.st.zero_pages++;
-		return;
+		return true;
 	}
 	hash = page_hash(page);
 	if (take_shared(page, hash, &to)) {
 		remap_shared(vm, slot, ipa, pa, to);
-		return;
+		return true;
 	}
 	for (unsigned w = 0; w < CAND_WAYS; w++) {
-		c = &scan.cand[hash % CAND_BUCKETS][w];
+		struct candidate *c = &scan.cand[hash % CAND_BUCKETS][w];
 		if (!c->serial || c->hash != hash || (c->serial == vm->serial && c->ipa == ipa) ||
 		    !merge_candidate(vm, c, page, hash, &to))
 			continue;
@@ -187,10 +223,46 @@ static void scan_page(struct vm *vm, uint64_t ipa)
 		slot = pgtable_leaf_slot(&vm->s2, ipa, false);
 		remap_shared(vm, slot, ipa, pa, to);
 		c->serial = 0;
+		return true;
+	}
+	return false;
+}
+
+static void remember(const struct vm *vm, uint64_t ipa, uint32_t hash)
+{
+	unsigned b = hash % CAND_BUCKETS;
+
+	scan.cand[b][scan.cand_next[b]++ % CAND_WAYS] =
+		(struct candidate){ vm->serial, ipa, vm->id, hash };
+}
+
+/* Under @vm's lock: one page looked at. */
+static void scan_page(struct vm *vm, uint64_t ipa)
+{
+	const uint64_t *page;
+	uint32_t hash = 0;
+	pte_t *slot;
+	paddr_t pa;
+	bool zero;
+
+	vmem.st.scanned++;
+	if (!private_frame(vm, ipa, &slot, &pa))
+		return;
+	scan.pass_scanned++;
+	page = pa_to_ptr(pa);
+	zero = page_is_zero(page); /* a guess while the guest may still write it */
+	if (!zero)
+		hash = page_hash(page);
+	if (!zero && !hash_known(vm, ipa, hash)) {
+		remember(vm, ipa, hash);
 		return;
 	}
-	c = &scan.cand[hash % CAND_BUCKETS][scan.cand_next[hash % CAND_BUCKETS]++ % CAND_WAYS];
-	*c = (struct candidate){ vm->serial, ipa, vm->id, hash };
+	freeze(vm, slot, ipa, pa, true);
+	if (merge(vm, slot, ipa, pa))
+		return;
+	slot = pgtable_leaf_slot(&vm->s2, ipa, false);
+	freeze(vm, slot, ipa, pa, false);
+	remember(vm, ipa, page_hash(page));
 }
 
 /* Moves the cursor to the next VM with RAM; true when that wrapped around (a pass ended). */

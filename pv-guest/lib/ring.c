@@ -20,8 +20,9 @@
  *   peer's fields per batch;
  * - a payload of up to SMALL_COPY bytes is copied inline, and the fast paths make no calls.
  *
- * Every header access is a sequentially consistent atomic (LDAR/STLR on AArch64, no DMB needed:
- * their RCsc ordering keeps a store before a later load). That gives release/acquire for the data
+ * Every header access is a sequentially consistent atomic (LDAR/STLR on AArch64), and each
+ * handshake has a DMB between its store and its load (handshake_fence: QEMU does not keep the
+ * RCsc order of STLR then LDAR on x86 hosts). That gives release/acquire for the data
  * (bytes are written before the index that announces them, read before the index that gives them
  * back) and makes the two wake-ups store-load handshakes in which at least one side sees the
  * other's store:
@@ -49,6 +50,19 @@ static uint32_t load(const unsigned int *p)
 static void store(unsigned int *p, uint32_t v)
 {
 	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Between the store and the load of a wake-up handshake (the file comment). On hardware the
+ * STLR and LDAR are ordered already (RCsc); QEMU's TCG on an x86 host puts the STLR's barrier
+ * before the store and the LDAR's after the load, so the host's store buffer lets the load
+ * pass the store, and a doorbell between guests on two CPUs was lost (tests/qemu/
+ * test_root_services.py, -smp 4). A DMB ISH keeps the order everywhere, one instruction per
+ * batch.
+ */
+static void handshake_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /* After copying out of shared memory: later uses read the copy, never the shared bytes again. */
@@ -249,6 +263,7 @@ long pv_ring_request_space(struct pv_ring *r, uint32_t bytes)
 	if (r->broken)
 		return r->broken;
 	store(&r->hdr->pending_send_size, bytes);
+	handshake_fence();
 	r->waiting = true;
 	r->known = 0;
 	avail = free_bytes(r);
@@ -377,6 +392,7 @@ bool pv_ring_publish(struct pv_ring *r)
 		return false; /* nothing new (a batch never fills the whole ring) */
 	r->stored = r->index;
 	store(&hdr->write_index, r->index);
+	handshake_fence();
 	/* Empty before: the reader has given back everything up to `old`. */
 	return load(&hdr->interrupt_mask) == 0 && load(&hdr->read_index) == old;
 }
@@ -579,6 +595,7 @@ bool pv_ring_release(struct pv_ring *r)
 
 	r->stored = r->index;
 	store(&r->hdr->read_index, r->index);
+	handshake_fence();
 	pending = load(&r->hdr->pending_send_size);
 	return unlikely(pending) && writer_wants_ring(r, distance(r, from, r->index), pending);
 }
@@ -613,5 +630,6 @@ void pv_ring_mask(struct pv_ring *r)
 long pv_ring_unmask(struct pv_ring *r)
 {
 	store(&r->hdr->interrupt_mask, 0);
+	handshake_fence();
 	return used_bytes(r);
 }

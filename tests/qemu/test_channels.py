@@ -30,8 +30,11 @@ def guest_args(config):
                           cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def test_channels_end_to_end():
-    q = Qemu(f"{virt_machine()} -icount shift=0,sleep=off -kernel {BUILD / 'skiff.bin'} "
+@pytest.mark.parametrize("smp", [1, 4])
+def test_channels_end_to_end(smp):
+    """With -smp 4 the two guests sit on two CPUs: every doorbell wakes a vCPU on the other."""
+    q = Qemu(f"{virt_machine()} -smp {smp} -icount shift=0,sleep=off "
+             f"-kernel {BUILD / 'skiff.bin'} "
              f"{guest_args('test-channels')}", timeout=120)
     try:
         # root prints the child's last lines after reading them, possibly after it exited
@@ -41,6 +44,9 @@ def test_channels_end_to_end():
         results = dict(re.findall(r"TEST (\w+): (PASS|FAIL[^\r\n]*)", console))
         assert results == {t: "PASS" for t in TESTS}, console
         assert m.group(1) == str(len(TESTS)) and m.group(2) == "0", console
+        if smp > 1:
+            cpus = re.findall(r"vm \d+ '\S+' on CPU (\d+)", console)
+            assert len(set(cpus)) == 2, console
         # the console moved onto the channel: root printed the child's lines
         assert re.search(r"chan-root: vm 1: chan-test: this line went through the console "
                          r"channel", console), console

@@ -60,11 +60,11 @@ static uint64_t missing_vm(void)
 /* Guest memory at @ipa of @vm, as the hypervisor sees it (within that page), made private. */
 static char *gmem(struct vm *vm, uint64_t ipa)
 {
-	enum vmem_result r;
-	char *page = vmem_page(vm, ipa, true, &r);
+	paddr_t pa;
 
-	assert_non_null(page);
-	return page + (ipa & (PAGE_SIZE - 1));
+	assert_int_equal(vmem_prepare(vm, ipa, true), VMEM_OK);
+	assert_int_equal(vmem_page_state(vm, ipa, &pa), VMEM_PRIVATE);
+	return (char *)pa_to_ptr(pa) + (ipa & (PAGE_SIZE - 1));
 }
 
 /* Writes @n bytes to guest RAM (they may cross pages, which need not be adjacent frames). */

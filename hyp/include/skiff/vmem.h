@@ -80,11 +80,18 @@ void vmem_reset(struct vm *vm);
 enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write);
 
 /**
- * The host address of the page holding @ipa for the hypervisor to read (or write, with @write:
- * then the page is made private first). NULL with *@r saying why. A read of an untouched or
- * ballooned page returns the zero frame and changes nothing.
+ * Readies the page holding @ipa for the hypervisor to read (or write, with @write: then the page
+ * is made private). VMEM_OK, or why not. A read of an untouched or ballooned page changes
+ * nothing (it reads zeros).
  */
-void *vmem_page(struct vm *vm, uint64_t ipa, bool write, enum vmem_result *r);
+enum vmem_result vmem_prepare(struct vm *vm, uint64_t ipa, bool write);
+
+/**
+ * Copies @n bytes (within one page) between @host and @vm's RAM at @ipa (@to_guest: into it),
+ * under the VM's lock: no other CPU can free, merge, swap or release the frame meanwhile. The
+ * page is made ready as vmem_prepare does. VMEM_OK, or why not (nothing copied).
+ */
+enum vmem_result vmem_copy(struct vm *vm, uint64_t ipa, void *host, size_t n, bool to_guest);
 
 /**
  * Writes @n bytes of @src (zeros when @src is NULL) at @ipa in @vm's RAM, touching only pages
