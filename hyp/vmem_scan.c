@@ -175,7 +175,7 @@ static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint
 	if (other != vm)
 		flags = vmem_lock_vm(other);
 	ok = private_frame(other, c->ipa, &slot, to);
-	if (ok) { /* compared frozen (see the file comment); it stays read-only if it merges */
+	if (ok) { /* compared frozen (see the file comment) */
 		freeze(other, slot, c->ipa, *to, true);
 		ok = pages_equal(pa_to_ptr(*to), page);
 		if (!ok)
@@ -189,6 +189,8 @@ static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint
 		vmem.st.shared_pages += 2;
 		arch_spin_unlock(&vmem.lock);
 		arch_irq_restore(tf);
+		pgtable_set_leaf(&other->s2, slot, c->ipa,
+				 arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, *to, MM_R | MM_X));
 		other->mem.resident--;
 		other->mem.shared++;
 	}
