@@ -1,6 +1,7 @@
 /**
  * Channel offers and grants (see channel.h and docs/channels.md).
- * Lock order: chan_lock, then a VM's lock (vmem_pin), then vmem's, then the frame pool's.
+ * Lock order: chan_lock, then a VM's lock (vmem_pin; root's around changes to its stage 2), then
+ * vmem's, then the frame pool's. One VM lock at a time.
  */
 #include <skiff/channel.h>
 #include <skiff/guest_mem.h>
@@ -154,6 +155,28 @@ static uint64_t window_ipa(unsigned id)
 	return CHAN_WINDOW_IPA + (uint64_t)id * CHAN_SLOT_BYTES;
 }
 
+/*
+ * Root's stage 2 changes under root's lock: its vCPU may run on another CPU meanwhile, and take
+ * a fault that walks or changes the same table (vmem_fault, which also looks again at a window
+ * page it found in the middle of a break-before-make here).
+ */
+static bool root_map(struct vm *root, uint64_t ipa, paddr_t pa)
+{
+	uint64_t flags = vmem_lock_vm(root);
+	bool ok = pgtable_map(&root->s2, ipa, pa, PAGE_SIZE, MM_R | MM_W);
+
+	vmem_unlock_vm(root, flags);
+	return ok;
+}
+
+static void root_unmap(struct vm *root, uint64_t ipa, uint64_t bytes)
+{
+	uint64_t flags = vmem_lock_vm(root);
+
+	pgtable_unmap(&root->s2, ipa, bytes);
+	vmem_unlock_vm(root, flags);
+}
+
 /* Unpins the child's pages mapped in the first @n pages of root's window slot @id. */
 static void unpin_window(struct channel *c, unsigned id, uint32_t n)
 {
@@ -173,12 +196,11 @@ static bool grant(struct channel *c, unsigned id)
 	for (uint32_t i = 0; i < c->npages; i++) {
 		paddr_t pa;
 		bool pinned = vmem_pin(c->child, c->child_ipa + i * PAGE_SIZE, &pa) == VMEM_OK;
-		if (!pinned || !pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, pa,
-					    PAGE_SIZE, MM_R | MM_W)) {
+		if (!pinned || !root_map(c->root, window_ipa(id) + i * PAGE_SIZE, pa)) {
 			if (pinned)
 				vmem_unpin(pa);
 			unpin_window(c, id, i);
-			pgtable_unmap(&c->root->s2, window_ipa(id), (uint64_t)i * PAGE_SIZE);
+			root_unmap(c->root, window_ipa(id), (uint64_t)i * PAGE_SIZE);
 			return false;
 		}
 	}
@@ -299,9 +321,8 @@ static void revoke_locked(struct channel *c, unsigned id)
 		have_scratch = frame_alloc_zeroed(&frames, &scratch);
 	unpin_window(c, id, c->npages);
 	for (uint32_t i = 0; i < c->npages; i++)
-		if (!have_scratch || !pgtable_map(&c->root->s2, window_ipa(id) + i * PAGE_SIZE,
-						  scratch, PAGE_SIZE, MM_R | MM_W))
-			pgtable_unmap(&c->root->s2, window_ipa(id) + i * PAGE_SIZE, PAGE_SIZE);
+		if (!have_scratch || !root_map(c->root, window_ipa(id) + i * PAGE_SIZE, scratch))
+			root_unmap(c->root, window_ipa(id) + i * PAGE_SIZE, PAGE_SIZE);
 }
 
 /* Revokes root's mapping and the ports; the survivors hear of it through SKIFF_EV_CHANNEL. */
@@ -319,8 +340,7 @@ static void end_done(struct channel *c, unsigned id, bool root_end)
 	if (root_end) {
 		c->root_done = true;
 		if (c->root) /* the window slot leaves root's stage 2 for good */
-			pgtable_unmap(&c->root->s2, window_ipa(id),
-				      (uint64_t)c->npages * PAGE_SIZE);
+			root_unmap(c->root, window_ipa(id), (uint64_t)c->npages * PAGE_SIZE);
 	} else {
 		c->child_done = true;
 	}

@@ -319,6 +319,22 @@ static enum vmem_result touch(struct vm *vm, uint64_t ipa, bool write, paddr_t *
 	return VMEM_OK;
 }
 
+/*
+ * A fault outside RAM is the guest's fault unless the page is mapped now, for this access: then
+ * another CPU was remapping it (a channel window, break-before-make under this lock) and the
+ * access runs again.
+ */
+static enum vmem_result outside_ram(struct vm *vm, uint64_t ipa, bool write)
+{
+	uint64_t flags = vmem_lock_vm(vm);
+	mm_mode_t mode = 0;
+	paddr_t pa;
+	bool mapped = pgtable_lookup(&vm->s2, ipa, &pa, &mode);
+
+	vmem_unlock_vm(vm, flags);
+	return mapped && (mode & (write ? MM_W : MM_R)) ? VMEM_OK : VMEM_BAD_ADDRESS;
+}
+
 enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write)
 {
 	enum vmem_result r = VMEM_BAD_ADDRESS;
@@ -326,7 +342,7 @@ enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write)
 	paddr_t pa;
 
 	if (!in_ram(vm, ipa))
-		return r;
+		return outside_ram(vm, ipa, write);
 	flags = vmem_lock_vm(vm);
 	r = touch(vm, ALIGN_DOWN(ipa, PAGE_SIZE), write, &pa);
 	vmem_unlock_vm(vm, flags);

@@ -80,6 +80,13 @@ void vmem_reset(struct vm *vm);
 enum vmem_result vmem_fault(struct vm *vm, uint64_t ipa, bool write);
 
 /**
+ * Takes @vm's lock (its stage 2 and page states; IRQs masked): what changes a VM's stage 2 from
+ * another CPU than its own vCPUs' holds it (lock order: docs/smp.md).
+ */
+uint64_t vmem_lock_vm(struct vm *vm);
+void vmem_unlock_vm(struct vm *vm, uint64_t flags);
+
+/**
  * Readies the page holding @ipa for the hypervisor to read (or write, with @write: then the page
  * is made private). VMEM_OK, or why not. A read of an untouched or ballooned page changes
  * nothing (it reads zeros).

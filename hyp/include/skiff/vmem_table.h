@@ -43,9 +43,6 @@ struct frame_meta *vmem_table_next(const struct frame_meta *m);
 /** The frame a record describes. */
 paddr_t vmem_table_frame(const struct frame_meta *m);
 
-uint64_t vmem_lock_vm(struct vm *vm);
-void vmem_unlock_vm(struct vm *vm, uint64_t flags);
-
 /* Software descriptors of invalid RAM entries: a type in bits [2:0] (0: untouched), a payload
  * above it. */
 #define VMEM_SOFT_BALLOONED 1UL
