@@ -123,3 +123,27 @@ def test_channels_come_back_after_a_root_restart(machine):
     info = wait_channels(machine, "hello", ["console", "heartbeat", "shutdown"])
     assert info["state"] == "running"
     machine.wait_for(r"\[hello\] hello: \d+ s", after=machine.mark())
+
+
+def test_echo_across_cpus():
+    """-smp 4: root and the echo client on different CPUs, so every doorbell of the million
+    packets wakes a vCPU on another CPU; then a client destroyed mid-burst while root serves it
+    from its own CPU."""
+    h = Headless("test-root-services", smp=4)
+    try:
+        assert h.json("create", "echo-client")["ok"]
+        where = {v["name"]: v["vcpu_list"][0]["cpu"] for v in h.json("vcpu-list")["vms"]}
+        assert where["echo-client"] != where["root"], where
+        m = h.wait_for(r"\[echo-client\] echo-client: (\d+) packets of 64 bytes, all back in "
+                       r"order", timeout=180)
+        assert m.group(1) == "1000000"
+        h.wait_for(r"vm \d+ 'echo-client' exited with code 0")
+        h.ok("create", "echo-client")
+        time.sleep(1.5)  # the burst is on
+        mark = h.mark()
+        h.ok("destroy", "echo-client")
+        h.wait_for(r"vm \d+ 'echo-client' destroyed", after=mark)
+        assert "echo-client" not in h.vms()
+        assert not re.search(r"'root' (parked|exited)|echo-client: FAIL|PANIC", h.console())
+    finally:
+        h.close()
