@@ -105,7 +105,7 @@ def test_root_shell_reads_the_mini_uart(qemu):
     q.expect(r"skiff> ")
     q.child.send("list\r")
     q.expect(r"Name +ID")
-    q.expect(r"hello +1 +2048 +\d+ +1 +running")
+    q.expect(r"hello +1 +2048 +\d+ +1 +\d +running")
 
 
 # ---- Wrong combinations ----
