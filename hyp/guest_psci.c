@@ -11,6 +11,7 @@
  * makes one of two concurrent CPU_ONs of a vCPU win and the other see ALREADY_ON.
  */
 #include <skiff/arch_vcpu.h>
+#include <skiff/console.h>
 #include <skiff/cpu.h>
 #include <skiff/hypercall.h>
 #include <skiff/panic.h>
@@ -64,6 +65,10 @@ static void start(struct vcpu *t, uint64_t entry, uint64_t context)
 	vcpu_events_update(t); /* after the reset's write of its HCR: an IPI meanwhile is dropped */
 	__atomic_store_n(&t->power, VCPU_POWER_ON, __ATOMIC_RELEASE);
 	sched_wake(t);
+	if (!t->announced) /* once per boot: a CPU_ON/CPU_OFF loop does not flood the console */
+		kprintf("vm %u '%s' vCPU %u started on CPU %u\n", vm->id, vm->cfg.name, t->id,
+			t->cpu);
+	t->announced = true;
 }
 
 static int64_t cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t context)

@@ -91,6 +91,7 @@ static uint64_t write_start_info(struct vm *vm, unsigned vcpu)
 	si.vcpu_id = vcpu;
 	si.ram_base = ipa_addr(vm->ram_ipa);
 	si.ram_size = vm->cfg.ram_size;
+	si.reboots = vm->reboots;
 	snprintf(si.name, sizeof(si.name), "%s", vm->cfg.name);
 	snprintf(si.args, sizeof(si.args), "%s", vm->cfg.args);
 	return vmem_write(vm, ipa, &si, sizeof(si)) == VMEM_OK ? ipa : 0;
@@ -130,6 +131,7 @@ static void start_vcpus(struct vm *vm)
 		v->timer_deadline = v->block_deadline = v->resume_ack = 0;
 		v->ev_pending = v->ev_mask = 0;
 		v->power = i ? VCPU_POWER_OFF : VCPU_POWER_ON;
+		v->announced = false;
 		arch_vcpu_set_stage2(v, vm->s2.root, vm->vmid);
 	}
 	sched_wake(&vm->vcpus[0]);
@@ -311,6 +313,7 @@ bool vm_reboot(struct vm *vm)
 	chan_vm_gone(vm);
 	vmem_reset(vm);
 	vm->mem_waiting = vm->mem_wait_told = false;
+	vm->reboots++;
 	err = load_image(vm);
 	if (err) { /* it loaded the first time: only memory can be short now */
 		vm->state = VM_PARKED;

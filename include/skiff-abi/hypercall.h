@@ -264,7 +264,9 @@ struct skiff_start_info {
 	unsigned long long ram_base; /* IPA */
 	unsigned long long ram_size; /* bytes, this page included */
 	char name[32];
-	char args[128]; /* the VM config's "args" string */
+	char args[128];       /* the VM config's "args" string */
+	unsigned int reboots; /* (ABI 1.4) times this VM was rebooted since it was created */
+	unsigned int reserved;
 };
 
 /*

@@ -56,6 +56,7 @@ struct vcpu {
 	uint64_t ev_pending;
 	uint64_t ev_mask;
 	enum vcpu_power power; /* guest PSCI (guest_psci.c): changed under vm.lock */
+	bool announced;        /* its first CPU_ON since the VM (re)started was logged */
 };
 
 /** What a VM is made from (parsed from the VM config, see vmconfig.c). */
@@ -89,7 +90,8 @@ struct vm {
 	bool mem_waiting;       /* a vCPU waits for a free frame (vcpu_stage2_fault) */
 	bool mem_wait_told;     /* ... for long enough that the console was told */
 	uint64_t mem_wait_start;
-	uint64_t entry; /* guest entry point (IPA) */
+	uint64_t entry;   /* guest entry point (IPA) */
+	unsigned reboots; /* start info: reboots since it was created */
 	int exit_code;
 	/* Events (pending and mask bits live in each vCPU). Bound senders: ev_peer[n] may raise
 	 * port n. */
