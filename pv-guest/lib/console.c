@@ -5,6 +5,7 @@
 #include <pv/console.h>
 #include <pv/cpu.h>
 #include <pv/hvc.h>
+#include <pv/internal.h>
 #include <pv/irq.h>
 #include <pv/spinlock.h>
 
@@ -25,6 +26,8 @@ unsigned long pv_console_lock(void)
 	unsigned long flags = pv_irq_save();
 	int me = (int)pv_vcpu_id();
 
+	if (!pv_this_cpu()) /* start-up, MMU perhaps off (no exclusives): vCPU 0 is alone */
+		return flags;
 	if (__atomic_load_n(&owner, __ATOMIC_RELAXED) != me) {
 		pv_spin_lock(&lock);
 		__atomic_store_n(&owner, me, __ATOMIC_RELAXED);
@@ -35,7 +38,7 @@ unsigned long pv_console_lock(void)
 
 void pv_console_unlock(unsigned long flags)
 {
-	if (--depth == 0) {
+	if (pv_this_cpu() && --depth == 0) {
 		__atomic_store_n(&owner, -1, __ATOMIC_RELAXED);
 		pv_spin_unlock(&lock);
 	}
