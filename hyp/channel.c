@@ -107,8 +107,8 @@ static void unbind_port(struct vm *vm, uint32_t port)
 {
 	vm->ev_peer[port] = SKIFF_VM_NONE;
 	vm->ev_chan_ports &= ~(1ULL << port);
-	__atomic_fetch_and(&vm->ev_pending, ~(1ULL << port), __ATOMIC_RELAXED);
-	vm_events_update(vm);
+	__atomic_fetch_and(&vm->vcpus[0].ev_pending, ~(1ULL << port), __ATOMIC_RELAXED);
+	vcpu_events_update(&vm->vcpus[0]); /* doorbells go to vCPU 0 */
 }
 
 /*

@@ -82,7 +82,7 @@ static void hvc_block(struct vcpu *v)
 	uint64_t deadline = arg(v, 1);
 
 	ret(v, 0);
-	if (vm_event_ready(v->vm) || (deadline && arch_counter_now() >= deadline))
+	if (vcpu_event_ready(v) || (deadline && arch_counter_now() >= deadline))
 		return;
 	sched_block(v, deadline);
 }
@@ -111,12 +111,12 @@ static void hvc_event_send(struct vcpu *v)
 	ret(v, event_send(v, arg(v, 1), arg(v, 2)));
 }
 
-/* Clears the pending ports of @ports and returns those that were pending. */
-static uint64_t ack(struct vm *vm, uint64_t ports)
+/* Clears the pending ports of @ports on @v and returns those that were pending. */
+static uint64_t ack(struct vcpu *v, uint64_t ports)
 {
-	uint64_t bits = __atomic_fetch_and(&vm->ev_pending, ~ports, __ATOMIC_ACQ_REL);
+	uint64_t bits = __atomic_fetch_and(&v->ev_pending, ~ports, __ATOMIC_ACQ_REL);
 
-	vm_events_update(vm);
+	vcpu_events_update(v);
 	return bits & ports;
 }
 
@@ -129,9 +129,9 @@ static void hvc_event_send_wait(struct vcpu *v)
 		ret(v, err);
 		return;
 	}
-	got = ack(v->vm, ports);
+	got = ack(v, ports);
 	ret(v, (int64_t)got);
-	if (got || vm_event_ready(v->vm))
+	if (got || vcpu_event_ready(v))
 		return;
 	v->resume_ack = ports; /* vcpu_exit_resched acknowledges them when v runs again */
 	sched_block(v, 0);
@@ -139,16 +139,14 @@ static void hvc_event_send_wait(struct vcpu *v)
 
 static void hvc_event_mask(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
-
-	vm->ev_mask = (vm->ev_mask | arg(v, 1)) & ~arg(v, 2);
-	vm_events_update(vm);
-	ret(v, (int64_t)vm->ev_mask);
+	v->ev_mask = (v->ev_mask | arg(v, 1)) & ~arg(v, 2);
+	vcpu_events_update(v);
+	ret(v, (int64_t)v->ev_mask);
 }
 
 static void hvc_event_ack(struct vcpu *v)
 {
-	ret(v, (int64_t)ack(v->vm, arg(v, 1)));
+	ret(v, (int64_t)ack(v, arg(v, 1)));
 }
 
 static void hvc_event_bind(struct vcpu *v)
@@ -183,7 +181,27 @@ static void hvc_shutdown(struct vcpu *v)
 
 static void hvc_reboot(struct vcpu *v)
 {
-	vm_reboot(v->vm);
+	if (!vm_reboot(v->vm))
+		vcpu_retry_hypercall(v);
+}
+
+/* A virtual IPI: SKIFF_EV_IPI on vCPU x1 of the caller's own VM (an event send within it). */
+static void hvc_ipi_send(struct vcpu *v)
+{
+	uint64_t n = arg(v, 1);
+	struct vcpu *to;
+
+	if (n >= v->vm->nvcpus) {
+		ret(v, SKIFF_E_INVAL);
+		return;
+	}
+	to = &v->vm->vcpus[n];
+	if (__atomic_load_n(&to->power, __ATOMIC_ACQUIRE) != VCPU_POWER_ON) {
+		ret(v, SKIFF_E_NOENT); /* off: CPU_ON clears its events anyway */
+		return;
+	}
+	vcpu_event_raise(to, SKIFF_EV_IPI);
+	ret(v, 0);
 }
 
 static void (*const skiff_calls[])(struct vcpu *) = {
@@ -196,10 +214,11 @@ static void (*const skiff_calls[])(struct vcpu *) = {
 	[0x12] = hvc_vm_list,     [0x13] = hvc_vm_ctrl,         [0x14] = hvc_vm_create,
 	[0x15] = hvc_log_read,    [0x16] = hvc_event_send_wait, [0x17] = hvc_mem_release,
 	[0x18] = hvc_mem_info,    [0x19] = hvc_log_take,        [0x1a] = hvc_log_next,
+	[0x1b] = hvc_ipi_send,
 };
 _Static_assert(ARRAY_SIZE(skiff_calls) == SKIFF_HVC_COUNT, "a Skiff call has no handler");
 
-/* SMCCC general queries and guest PSCI (DEN0028 section 6, DEN0022 section 5). */
+/* SMCCC general queries (DEN0028 section 6); everything else may be guest PSCI. */
 static void other_call(struct vcpu *v, uint32_t fid)
 {
 	switch (fid) {
@@ -213,25 +232,8 @@ static void other_call(struct vcpu *v, uint32_t fid)
 		ret(v, SKIFF_ABI_MAJOR);
 		arch_vcpu_set_reg(&v->arch, 1, SKIFF_ABI_MINOR);
 		break;
-	case SKIFF_PSCI_VERSION:
-		ret(v, 1 << 16 | 1); /* PSCI 1.1 */
-		break;
-	case SKIFF_PSCI_FEATURES: {
-		uint64_t f = arg(v, 1);
-		ret(v, f == SKIFF_PSCI_VERSION || f == SKIFF_PSCI_SYSTEM_OFF ||
-				       f == SKIFF_PSCI_SYSTEM_RESET || f == SKIFF_PSCI_FEATURES ?
-			       0 :
-			       SKIFF_E_NOT_SUPPORTED);
-		break;
-	}
-	case SKIFF_PSCI_SYSTEM_OFF:
-		vm_shutdown(v->vm, 0);
-		break;
-	case SKIFF_PSCI_SYSTEM_RESET:
-		vm_reboot(v->vm);
-		break;
 	default:
-		ret(v, SKIFF_E_NOT_SUPPORTED);
+		guest_psci_call(v, fid);
 	}
 }
 

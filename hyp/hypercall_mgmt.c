@@ -9,6 +9,7 @@
 #include <skiff/hypercall.h>
 #include <skiff/string.h>
 #include <skiff/timer.h>
+#include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
 #include <skiff/vmconfig.h>
 #include <skiff-abi/hypercall.h>
@@ -71,10 +72,10 @@ void hvc_chan_close(struct vcpu *v)
 
 static unsigned state_code(enum vm_state s)
 {
-	return s == VM_RUNNING ? SKIFF_VM_STATE_RUNNING :
-	       s == VM_PAUSED  ? SKIFF_VM_STATE_PAUSED :
-	       s == VM_PARKED  ? SKIFF_VM_STATE_PARKED :
-				 SKIFF_VM_STATE_SHUTDOWN;
+	return s == VM_RUNNING || s == VM_REBOOTING ? SKIFF_VM_STATE_RUNNING :
+	       s == VM_PAUSED                       ? SKIFF_VM_STATE_PAUSED :
+	       s == VM_PARKED                       ? SKIFF_VM_STATE_PARKED :
+						      SKIFF_VM_STATE_SHUTDOWN;
 }
 
 /* Where each vCPU is (read without the runqueue locks: a snapshot for the operator). */
@@ -152,19 +153,18 @@ void hvc_vm_list(struct vcpu *v)
 	ret(v, err ? err : (int64_t)n);
 }
 
+#define RETRY 1 /* vm_ctrl: another CPU holds the quiesce token: run the call again later */
+
 static int vm_ctrl(struct vcpu *v, struct vm *vm, uint64_t op)
 {
 	if (op == SKIFF_VMCTL_PAUSE || op == SKIFF_VMCTL_UNPAUSE)
 		return vm_pause(vm, op == SKIFF_VMCTL_PAUSE);
-	if (op == SKIFF_VMCTL_REBOOT) {
-		vm_reboot(vm);
-		return 0;
-	}
+	if (op == SKIFF_VMCTL_REBOOT)
+		return vm_reboot(vm) ? 0 : RETRY;
 	if (op == SKIFF_VMCTL_DESTROY) {
 		if (vm == v->vm)
 			return SKIFF_E_DENIED; /* root ends itself with SHUTDOWN; it is restarted */
-		vm_destroy(vm);
-		return 0;
+		return vm_destroy(vm) ? 0 : RETRY;
 	}
 	return SKIFF_E_INVAL;
 }
@@ -172,11 +172,16 @@ static int vm_ctrl(struct vcpu *v, struct vm *vm, uint64_t op)
 void hvc_vm_ctrl(struct vcpu *v)
 {
 	struct vm *vm;
+	int r;
 
 	if (!privileged(v))
 		return;
 	vm = arg(v, 1) < VM_MAX ? vm_get((unsigned)arg(v, 1)) : NULL;
-	ret(v, vm ? vm_ctrl(v, vm, arg(v, 2)) : SKIFF_E_NOENT);
+	r = vm ? vm_ctrl(v, vm, arg(v, 2)) : SKIFF_E_NOENT;
+	if (r == RETRY)
+		vcpu_retry_hypercall(v);
+	else
+		ret(v, r);
 }
 
 void hvc_vm_create(struct vcpu *v)

@@ -239,7 +239,7 @@ void sched_block(struct vcpu *v, uint64_t deadline)
 	if (was == VCPU_RUNNING || was == VCPU_RUNNABLE) {
 		__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (vm_event_ready(v->vm)) {
+		if (vcpu_event_ready(v)) {
 			v->state = was;
 		} else {
 			v->block_deadline = deadline;
@@ -321,15 +321,15 @@ static void expire_one(struct runqueue *rq, struct vcpu *v, uint64_t now)
 {
 	if (v->timer_deadline && now >= v->timer_deadline) {
 		v->timer_deadline = 0;
-		__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_TIMER, __ATOMIC_RELAXED);
+		__atomic_fetch_or(&v->ev_pending, 1ULL << SKIFF_EV_TIMER, __ATOMIC_RELAXED);
 	}
 	if (v->vtimer_deadline && now >= v->vtimer_deadline) {
 		arch_vcpu_vtimer_mask(v); /* as the hardware would have raised it */
-		__atomic_fetch_or(&v->vm->ev_pending, 1ULL << SKIFF_EV_VTIMER, __ATOMIC_RELAXED);
+		__atomic_fetch_or(&v->ev_pending, 1ULL << SKIFF_EV_VTIMER, __ATOMIC_RELAXED);
 	}
-	vm_events_update(v->vm);
+	vcpu_events_update(v);
 	if (v->state == VCPU_BLOCKED &&
-	    ((v->block_deadline && now >= v->block_deadline) || vm_event_ready(v->vm)))
+	    ((v->block_deadline && now >= v->block_deadline) || vcpu_event_ready(v)))
 		wake_locked(rq, v);
 }
 
@@ -498,16 +498,39 @@ struct vcpu *sched_next(struct vcpu *prev)
 }
 
 /*
+ * The quiesce token: sched_quiesce spins without passing a scheduling point, so two CPUs
+ * quiescing at once would each wait for the other forever. Whatever may quiesce (vm_reboot,
+ * vm_destroy) first tries to take the token; a hypercall that finds it taken gives up, yields
+ * (a scheduling point, which is what the owner waits for) and runs again later
+ * (vcpu_retry_hypercall). The token also keeps two lifecycle operations off one VM at once.
+ */
+static unsigned quiesce_owner; /* CPU index + 1; 0: free */
+
+bool sched_quiesce_claim(void)
+{
+	unsigned none = 0;
+
+	return __atomic_compare_exchange_n(&quiesce_owner, &none, this_cpu()->index + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void sched_quiesce_release(void)
+{
+	CHECK(__atomic_load_n(&quiesce_owner, __ATOMIC_RELAXED) == this_cpu()->index + 1);
+	__atomic_store_n(&quiesce_owner, 0, __ATOMIC_RELEASE);
+}
+
+/*
  * Every other CPU passes two scheduling points (the first may still be switching away from a
  * stopped vCPU: guest_entry.S saves its callee-saved registers after the pick), kicked with
  * need_resched so that it does not wait for its slice to end. Spinning here is no scheduling
- * point: two CPUs must never quiesce at once (only the root partition's destroy and reboot of
- * another VM do; a VM rebooting itself has no vCPU on another CPU yet).
+ * point: the caller holds the quiesce token, so no other CPU spins here meanwhile.
  */
 void sched_quiesce(void)
 {
 	struct cpu *self = this_cpu();
 
+	CHECK(__atomic_load_n(&quiesce_owner, __ATOMIC_RELAXED) == self->index + 1);
 	for (unsigned c = 0; c < PLATFORM_MAX_CPUS; c++) {
 		uint64_t seen;
 		if (&cpus[c] == self || !smp_cpu_online(c))

@@ -29,10 +29,10 @@ static void load(struct cpu *c, struct vcpu *next)
 static void resume_ack(struct vcpu *v)
 {
 	uint64_t ports = v->resume_ack;
-	uint64_t bits = __atomic_fetch_and(&v->vm->ev_pending, ~ports, __ATOMIC_ACQ_REL);
+	uint64_t bits = __atomic_fetch_and(&v->ev_pending, ~ports, __ATOMIC_ACQ_REL);
 
 	v->resume_ack = 0;
-	vm_events_update(v->vm);
+	vcpu_events_update(v);
 	arch_vcpu_set_reg(&v->arch, 0, bits & ports);
 }
 
@@ -59,7 +59,7 @@ struct vcpu *vcpu_wait(struct vcpu *v, bool wfe, uint64_t deadline)
 {
 	if (wfe)
 		sched_yield(v);
-	else if (!vm_event_ready(v->vm))
+	else if (!vcpu_event_ready(v))
 		sched_block(v, deadline);
 	return vcpu_exit(v);
 }
@@ -134,6 +134,13 @@ void vcpu_repeat_hypercall(struct vcpu *v, uint64_t ipa, enum vmem_result why)
 	wait_for_memory(v, ipa, why);
 }
 
+void vcpu_retry_hypercall(struct vcpu *v)
+{
+	v->repeat_fid = arch_vcpu_reg(&v->arch, 0);
+	arch_vcpu_repeat_call(&v->arch);
+	sched_yield(v); /* a scheduling point: what the quiesce token's owner waits for */
+}
+
 struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write)
 {
 	struct vm *vm = v->vm;
@@ -155,7 +162,7 @@ struct vcpu *vcpu_interrupted(struct vcpu *v)
 
 void vcpu_vtimer_fired(struct vcpu *v)
 {
-	vm_event_raise(v->vm, SKIFF_EV_VTIMER);
+	vcpu_event_raise(v, SKIFF_EV_VTIMER);
 }
 
 void vcpu_vtimer_irq(uint32_t intid, void *ctx)

@@ -17,6 +17,7 @@
 #include <skiff/string.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
+#include <skiff/vmem_table.h>
 #include <skiff/vmid.h>
 #include <skiff-abi/hypercall.h>
 
@@ -47,6 +48,8 @@ static const char *check_config(const struct vm_config *c)
 		return "VM has no name";
 	if (c->vcpus < 1 || c->vcpus > VCPU_MAX_PER_VM)
 		return "vcpus must be between 1 and 4";
+	if (c->privileged && c->vcpus != 1) /* its restart after a fault needs no quiesce */
+		return "the root partition (privileged) must have exactly one vCPU";
 	if (c->ram_size < 2 * PAGE_SIZE || !IS_ALIGNED(c->ram_size, PAGE_SIZE) ||
 	    c->ram_size > GiB(64))
 		return "memory must be a multiple of 4 KiB between 8 KiB and 64 GiB";
@@ -88,6 +91,7 @@ static uint64_t write_start_info(struct vm *vm, unsigned vcpu)
 	si.vcpu_id = vcpu;
 	si.ram_base = ipa_addr(vm->ram_ipa);
 	si.ram_size = vm->cfg.ram_size;
+	si.reboots = vm->reboots;
 	snprintf(si.name, sizeof(si.name), "%s", vm->cfg.name);
 	snprintf(si.args, sizeof(si.args), "%s", vm->cfg.args);
 	return vmem_write(vm, ipa, &si, sizeof(si)) == VMEM_OK ? ipa : 0;
@@ -118,15 +122,19 @@ static const char *build_memory(struct vm *vm)
 	return load_image(vm);
 }
 
+/* Every vCPU reset with no events; vCPU 0 starts, the others wait for guest PSCI CPU_ON. */
 static void start_vcpus(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		arch_vcpu_reset(v, vm->entry, write_start_info(vm, i));
+		arch_vcpu_reset(v, i ? 0 : vm->entry, i ? 0 : write_start_info(vm, 0));
 		v->timer_deadline = v->block_deadline = v->resume_ack = 0;
+		v->ev_pending = v->ev_mask = 0;
+		v->power = i ? VCPU_POWER_OFF : VCPU_POWER_ON;
+		v->announced = false;
 		arch_vcpu_set_stage2(v, vm->s2.root, vm->vmid);
 	}
-	sched_wake(&vm->vcpus[0]); /* secondary vCPUs start with guest PSCI CPU_ON */
+	sched_wake(&vm->vcpus[0]);
 }
 
 static bool attach_vcpus(struct vm *vm)
@@ -246,7 +254,7 @@ static void vm_stopped(struct vm *vm)
 	tell_root(vm);
 	if (vm->cfg.privileged) {
 		kprintf("vm %u '%s' is the root partition: restarting it\n", vm->id, vm->cfg.name);
-		vm_reboot(vm);
+		CHECK(vm_reboot(vm)); /* root needs no token: see vm_reboot */
 	}
 }
 
@@ -273,33 +281,56 @@ void vm_shutdown(struct vm *vm, int code)
 	vm_stopped(vm);
 }
 
-void vm_reboot(struct vm *vm)
+/* From now on no guest PSCI CPU_ON starts a vCPU of @vm (it checks the state under the lock). */
+static void set_rebooting(struct vm *vm)
 {
+	uint64_t flags = vm_lock(vm);
+
+	vm->state = VM_REBOOTING;
+	vm_unlock(vm, flags);
+}
+
+/*
+ * Root (privileged) has one vCPU (check_config) and only root itself restarts it, on that vCPU,
+ * so no other CPU can hold its state and it needs neither the token nor a quiesce: its restart
+ * after a fault, which cannot be retried, never has to wait. Any other VM takes the token,
+ * which also keeps a second reboot or a destroy (root's) off it meanwhile.
+ */
+bool vm_reboot(struct vm *vm)
+{
+	struct vcpu *self = this_cpu()->vcpu;
+	bool alone = self && self->vm == vm && vm->nvcpus == 1; /* nothing of it elsewhere */
 	const char *err;
 
+	CHECK(alone || !vm->cfg.privileged);
+	if (!vm->cfg.privileged && !sched_quiesce_claim())
+		return false;
+	set_rebooting(vm);
 	console_release(vm);
 	stop_vcpus(vm);
-	if (!this_cpu()->vcpu || this_cpu()->vcpu->vm != vm) /* (itself: all here, see sched.h) */
+	if (!alone)
 		sched_quiesce(); /* no other CPU runs its vCPUs or holds their state any more */
 	chan_vm_gone(vm);
 	vmem_reset(vm);
 	vm->mem_waiting = vm->mem_wait_told = false;
+	vm->reboots++;
 	err = load_image(vm);
 	if (err) { /* it loaded the first time: only memory can be short now */
 		vm->state = VM_PARKED;
 		kprintf("vm %u '%s' cannot reboot: %s\n", vm->id, vm->cfg.name, err);
 		tell_root(vm);
-		return;
+	} else {
+		for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
+			vm->ev_peer[i] = SKIFF_VM_NONE;
+		vm->ev_chan_ports = 0;
+		vm->state = VM_RUNNING;
+		kprintf("vm %u '%s' rebooting\n", vm->id, vm->cfg.name);
+		start_vcpus(vm); /* the reset vCPUs start with the virtual IRQ line low */
+		tell_root(vm);
 	}
-	vm->ev_pending = 0;
-	vm->ev_mask = 0;
-	for (unsigned i = 0; i < ARRAY_SIZE(vm->ev_peer); i++)
-		vm->ev_peer[i] = SKIFF_VM_NONE;
-	vm->ev_chan_ports = 0;
-	vm->state = VM_RUNNING;
-	kprintf("vm %u '%s' rebooting\n", vm->id, vm->cfg.name);
-	start_vcpus(vm); /* the reset vCPUs start with the virtual IRQ line low */
-	tell_root(vm);
+	if (!vm->cfg.privileged)
+		sched_quiesce_release();
+	return true;
 }
 
 int vm_pause(struct vm *vm, bool pause)
@@ -313,10 +344,12 @@ int vm_pause(struct vm *vm, bool pause)
 	return 0;
 }
 
-void vm_destroy(struct vm *vm)
+bool vm_destroy(struct vm *vm)
 {
 	struct cpu *c = this_cpu();
 
+	if (!sched_quiesce_claim())
+		return false;
 	console_release(vm);
 	kprintf("vm %u '%s' destroyed\n", vm->id, vm->cfg.name);
 	vm->state = VM_SHUTDOWN;
@@ -334,6 +367,8 @@ void vm_destroy(struct vm *vm)
 	/* Unlisted: no CPU finds it any more; then wait until none still uses what it found. */
 	sched_quiesce();
 	free_vm_memory(vm);
+	sched_quiesce_release();
+	return true;
 }
 
 void vm_vcpu_notify(struct vcpu *v)
@@ -347,15 +382,36 @@ void vm_vcpu_notify(struct vcpu *v)
 		smp_kick(v->cpu);
 }
 
-void vm_event_raise(struct vm *vm, unsigned port)
+/* Inlined in both callers: vm_event_raise is every doorbell's path (make bench event_send). */
+static inline __attribute__((always_inline)) void raise(struct vcpu *v, unsigned port)
 {
 	uint64_t bit = 1ULL << port;
 
-	__atomic_fetch_or(&vm->ev_pending, bit, __ATOMIC_SEQ_CST);
-	if (vm->ev_mask & bit)
+	__atomic_fetch_or(&v->ev_pending, bit, __ATOMIC_SEQ_CST);
+	if (v->ev_mask & bit)
 		return;
-	vm_events_update(vm);
-	vm_vcpu_notify(&vm->vcpus[0]);
+	vcpu_events_update(v);
+	vm_vcpu_notify(v);
+}
+
+void vcpu_event_raise(struct vcpu *v, unsigned port)
+{
+	raise(v, port);
+}
+
+void vm_event_raise(struct vm *vm, unsigned port)
+{
+	raise(&vm->vcpus[0], port);
+}
+
+uint64_t vm_lock(struct vm *vm)
+{
+	return vmem_lock_vm(vm);
+}
+
+void vm_unlock(struct vm *vm, uint64_t flags)
+{
+	vmem_unlock_vm(vm, flags);
 }
 
 void vm_console_put(struct vm *vm, const char *s, size_t n)

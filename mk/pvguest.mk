@@ -9,7 +9,7 @@
 
 PV := build/pv-guest
 PV_INC := -Iinclude -Ipv-guest/include -Ipv-guest/arch/include
-PV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-pie -mstrict-align \
+PV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-pie -mstrict-align -mno-outline-atomics \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections $(PV_INC) -MMD -MP
 PV_ASFLAGS := -g -D__ASSEMBLER__ $(PV_INC) -MMD -MP
@@ -76,7 +76,8 @@ skiff_guest_args = $(shell python3 tools/guest-args.py build/dts/$(1).dtb)
 # pure tests, built for the host with sanitizers.
 PV_HOST := build/host/pv-lib-tests
 PV_HOST_SRCS := pv-guest/lib/fmt.c pv-guest/lib/alloc.c pv-guest/lib/args.c pv-guest/lib/test.c \
-	pv-guest/lib/printf.c tests/guests/selftest/lib_tests.c tests/guests/selftest/host/shim.c
+	pv-guest/lib/printf.c pv-guest/lib/spinlock.c tests/guests/selftest/lib_tests.c \
+	tests/guests/selftest/host/shim.c
 $(PV_HOST): $(PV_HOST_SRCS) $(wildcard pv-guest/include/pv/*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \

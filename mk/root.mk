@@ -35,7 +35,8 @@ ROOT_HOST := build/host/root-tests
 ROOT_PORTABLE := term line shell verbs_vm verbs_mem verbs_cpu balloon vms json top log console errors hyplog
 ROOT_HOST_SRCS := $(patsubst %,pv-guest/root/%.c,$(ROOT_PORTABLE)) $(wildcard tests/root/*.c) \
 	pv-guest/lib/fmt.c pv-guest/lib/args.c pv-guest/lib/test.c pv-guest/lib/printf.c \
-	pv-guest/lib/alloc.c pv-guest/lib/balloon_msg.c tests/guests/selftest/host/shim.c
+	pv-guest/lib/alloc.c pv-guest/lib/spinlock.c pv-guest/lib/balloon_msg.c \
+	tests/guests/selftest/host/shim.c
 $(ROOT_HOST): $(ROOT_HOST_SRCS) $(wildcard pv-guest/root/*.h tests/root/*.h) mk/root.mk | $(SETUP)
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -13,7 +13,7 @@
 #define SKIFF_ABI_HYPERCALL_H
 
 #define SKIFF_ABI_MAJOR 1
-#define SKIFF_ABI_MINOR 3
+#define SKIFF_ABI_MINOR 4
 
 /* SMCCC function-ID fields (DEN0028 section 2.5). */
 #define SMCCC_FAST_CALL (1U << 31)
@@ -145,7 +145,15 @@
  */
 #define SKIFF_HVC_LOG_NEXT SKIFF_FN(0x1a)
 
-#define SKIFF_HVC_COUNT 0x1b
+/* ---- Several vCPUs (docs/hypercall-abi.md "vCPUs") ---- */
+/**
+ * Virtual IPI: raises SKIFF_EV_IPI on vCPU x1 of the caller's own VM (the caller itself
+ * included), waking it if it blocks. x0 = 0; SKIFF_E_INVAL if the VM has no vCPU x1,
+ * SKIFF_E_NOENT if that vCPU is off (PSCI CPU_OFF, or never started): the IPI is dropped.
+ */
+#define SKIFF_HVC_IPI_SEND SKIFF_FN(0x1b)
+
+#define SKIFF_HVC_COUNT 0x1c
 
 #define SKIFF_VMCTL_PAUSE 1
 #define SKIFF_VMCTL_UNPAUSE 2
@@ -228,7 +236,15 @@ struct skiff_mem_info {
 #define SKIFF_EV_VMSTATE 4    /* root: some VM changed state (parked, exited): look with VM_LIST */
 #define SKIFF_EV_LOG 5        /* root, after LOG_TAKE: the hypervisor holds new output (LOG_NEXT) */
 #define SKIFF_EV_MEMORY 6     /* root: free host memory fell below the low watermark (MEM_INFO) */
+#define SKIFF_EV_IPI 7        /* a virtual IPI for this vCPU (SKIFF_HVC_IPI_SEND) */
 #define SKIFF_EV_FIRST_FREE 8 /* ports 8..63: doorbells (EVENT_BIND, or bound by CHAN_OPEN) */
+
+/*
+ * Each vCPU has its own pending and mask bits (EVENT_MASK, EVENT_ACK, BLOCK and EVENT_SEND_WAIT
+ * act on the caller's). These ports are raised on the vCPU they concern; every other port of
+ * the VM is delivered to vCPU 0.
+ */
+#define SKIFF_EV_PER_VCPU (1ULL << SKIFF_EV_TIMER | 1ULL << SKIFF_EV_VTIMER | 1ULL << SKIFF_EV_IPI)
 
 #define SKIFF_VM_NONE 0xffffffffU
 #define SKIFF_CONSOLE_MAX 256
@@ -248,13 +264,36 @@ struct skiff_start_info {
 	unsigned long long ram_base; /* IPA */
 	unsigned long long ram_size; /* bytes, this page included */
 	char name[32];
-	char args[128]; /* the VM config's "args" string */
+	char args[128];       /* the VM config's "args" string */
+	unsigned int reboots; /* (ABI 1.4) times this VM was rebooted since it was created */
+	unsigned int reserved;
 };
 
-/* PSCI functions a guest may call over HVC (DEN0022): handled as the guest's own power control. */
+/*
+ * PSCI functions a guest may call over HVC (DEN0022 PSCI 1.1, section 5): the guest's own power
+ * control. CPU_ON's target is an MPIDR whose Aff0 is the vCPU index (VMPIDR_EL2 of vCPU n is n),
+ * every other affinity field 0; the vCPU starts at the entry IPA at EL1h, MMU off, DAIF masked,
+ * x0 = the context id. vCPU 0 cannot CPU_OFF (DENIED): it receives the VM's shared events.
+ */
 #define SKIFF_PSCI_VERSION 0x84000000U
+#define SKIFF_PSCI_CPU_OFF 0x84000002U
+#define SKIFF_PSCI_CPU_ON_32 0x84000003U
+#define SKIFF_PSCI_CPU_ON 0xc4000003U
+#define SKIFF_PSCI_AFFINITY_INFO_32 0x84000004U
+#define SKIFF_PSCI_AFFINITY_INFO 0xc4000004U
 #define SKIFF_PSCI_FEATURES 0x8400000aU
 #define SKIFF_PSCI_SYSTEM_OFF 0x84000008U
 #define SKIFF_PSCI_SYSTEM_RESET 0x84000009U
+
+/* PSCI return codes (DEN0022 section 5.2.2) and AFFINITY_INFO states (section 5.1.5). */
+#define SKIFF_PSCI_E_NOT_SUPPORTED (-1)
+#define SKIFF_PSCI_E_INVALID_PARAMETERS (-2)
+#define SKIFF_PSCI_E_DENIED (-3)
+#define SKIFF_PSCI_E_ALREADY_ON (-4)
+#define SKIFF_PSCI_E_ON_PENDING (-5)
+#define SKIFF_PSCI_E_INVALID_ADDRESS (-9)
+#define SKIFF_PSCI_AFF_ON 0
+#define SKIFF_PSCI_AFF_OFF 1
+#define SKIFF_PSCI_AFF_ON_PENDING 2
 
 #endif

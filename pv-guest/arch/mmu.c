@@ -5,6 +5,7 @@
  * goes to Device memory, hence -mstrict-align, and the caches are invalidated over what was
  * written before they are turned on.
  */
+#include <pv/arch/boot.h>
 #include <pv/arch/cpu.h>
 #include <pv/arch/sysreg.h>
 #include <pv/internal.h>
@@ -120,9 +121,12 @@ static unsigned long tcr_value(void)
 	       ips << PV_TCR_IPS_SHIFT;
 }
 
+#define SCTLR_VALUE (PV_SCTLR_RES1 | PV_SCTLR_SA | PV_SCTLR_M | PV_SCTLR_C | PV_SCTLR_I)
+
 /*
  * Stale TLB entries (a rebooted VM) and instructions (whatever ran in this RAM before) go first;
- * SCTLR_EL1 is written whole so no bit the hypervisor left (EE, A, WXN, ...) survives.
+ * SCTLR_EL1 is written whole so no bit the hypervisor left (EE, A, WXN, ...) survives. A
+ * secondary vCPU does the same in start.S with the values of pv_mmu_boot_regs.
  */
 static void mmu_enable(void)
 {
@@ -133,8 +137,16 @@ static void mmu_enable(void)
 			 :
 			 :
 			 : "memory");
-	pv_write_sctlr_el1(PV_SCTLR_RES1 | PV_SCTLR_SA | PV_SCTLR_M | PV_SCTLR_C | PV_SCTLR_I);
+	pv_write_sctlr_el1(SCTLR_VALUE);
 	__asm__ volatile("isb" : : : "memory");
+}
+
+void pv_mmu_boot_regs(struct pv_cpu_boot *b)
+{
+	b->mair = PV_MAIR_VALUE;
+	b->tcr = tcr_value();
+	b->ttbr0 = (unsigned long)l1;
+	b->sctlr = SCTLR_VALUE;
 }
 
 bool pv_mmu_caches_on(void)

@@ -5,7 +5,7 @@
  * header, so a page stays whole for sharing; a freed run keeps its list node in its first page.
  */
 #include <pv/alloc.h>
-#include <pv/irq.h>
+#include <pv/spinlock.h>
 #include <pv/string.h>
 #include <pv/vm.h>
 #include <stdbool.h>
@@ -27,6 +27,7 @@ struct run {
 	struct run *next;
 };
 
+static struct pv_spinlock heap_lock; /* the vCPUs share the heap */
 static uintptr_t bump, limit;
 static struct block *free_list;
 static struct run *free_runs;
@@ -89,13 +90,13 @@ void *pv_malloc(unsigned long size)
 	if (size > (~0UL >> 1))
 		return 0;
 	size = size ? (size + ALIGN - 1) & ~(ALIGN - 1) : ALIGN;
-	flags = pv_irq_save();
+	flags = pv_spin_lock_irqsave(&heap_lock);
 	b = take_free(size);
 	if (!b)
 		b = take_bump(size);
 	if (b)
 		b->next = ALLOCATED;
-	pv_irq_restore(flags);
+	pv_spin_unlock_irqrestore(&heap_lock, flags);
 	return b ? b + 1 : 0;
 }
 
@@ -121,10 +122,10 @@ void pv_free(void *p)
 	b = (struct block *)p - 1;
 	if (((uintptr_t)p & (ALIGN - 1)) || b->next != ALLOCATED)
 		pv_panic("pv_free(%p): not an allocated block", p);
-	flags = pv_irq_save();
+	flags = pv_spin_lock_irqsave(&heap_lock);
 	b->next = free_list;
 	free_list = b;
-	pv_irq_restore(flags);
+	pv_spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 /* First fit over freed runs; a larger run gives its first pages and keeps the rest. */
@@ -174,12 +175,12 @@ static void *alloc_pages(unsigned long npages, bool *reused)
 
 	if (npages == 0 || npages > (~0UL >> 1) / PAGE)
 		return 0;
-	flags = pv_irq_save();
+	flags = pv_spin_lock_irqsave(&heap_lock);
 	p = take_run(npages);
 	*reused = p != 0;
 	if (!p)
 		p = take_bump_pages(npages);
-	pv_irq_restore(flags);
+	pv_spin_unlock_irqrestore(&heap_lock, flags);
 	return p;
 }
 
@@ -213,11 +214,11 @@ void pv_free_pages(void *p, unsigned long npages)
 		return;
 	if (((uintptr_t)p & (PAGE - 1)) || npages == 0)
 		pv_panic("pv_free_pages(%p, %lu): not a page run", p, npages);
-	flags = pv_irq_save();
+	flags = pv_spin_lock_irqsave(&heap_lock);
 	r->npages = npages;
 	r->next = free_runs;
 	free_runs = r;
-	pv_irq_restore(flags);
+	pv_spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 unsigned long pv_heap_untouched(void)
@@ -227,12 +228,12 @@ unsigned long pv_heap_untouched(void)
 
 unsigned long pv_heap_free_bytes(void)
 {
-	unsigned long flags = pv_irq_save(), bytes = limit - bump;
+	unsigned long flags = pv_spin_lock_irqsave(&heap_lock), bytes = limit - bump;
 
 	for (struct block *b = free_list; b; b = b->next)
 		bytes += b->size;
 	for (struct run *r = free_runs; r; r = r->next)
 		bytes += r->npages * PAGE;
-	pv_irq_restore(flags);
+	pv_spin_unlock_irqrestore(&heap_lock, flags);
 	return bytes;
 }

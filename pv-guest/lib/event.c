@@ -1,21 +1,21 @@
 /**
- * Events (pv/event.h). `enabled` mirrors the hypervisor's mask (bit set = unmasked): the upcall
- * acknowledges only unmasked ports, so a masked port stays pending until it is unmasked.
+ * Events (pv/event.h). Each vCPU has its own pending and mask bits in the hypervisor; its
+ * record's `ev_enabled` mirrors its mask (bit set = unmasked): the upcall acknowledges only
+ * unmasked ports, so a masked port stays pending until it is unmasked. Handlers are shared.
  */
 #include <pv/event.h>
 #include <pv/hvc.h>
+#include <pv/internal.h>
 #include <pv/irq.h>
 
 static pv_event_fn handlers[SKIFF_EV_PORTS];
-static unsigned long enabled;
-static volatile unsigned long upcalls;
 
 static unsigned long set_mask(unsigned long mask, unsigned long unmask)
 {
 	unsigned long flags = pv_irq_save();
 	unsigned long m = (unsigned long)pv_call(SKIFF_HVC_EVENT_MASK, mask, unmask);
 
-	enabled = ~m;
+	pv_this_cpu()->ev_enabled = ~m;
 	pv_irq_restore(flags);
 	return m;
 }
@@ -23,6 +23,16 @@ static unsigned long set_mask(unsigned long mask, unsigned long unmask)
 void pv_event_init(void)
 {
 	set_mask(~0UL, 0);
+}
+
+void pv_event_cpu_init(void)
+{
+	unsigned long mine = 0;
+
+	for (unsigned int p = 0; p < SKIFF_EV_PORTS; p++)
+		if ((SKIFF_EV_PER_VCPU >> p & 1) && handlers[p])
+			mine |= 1UL << p;
+	set_mask(~0UL, mine);
 }
 
 unsigned long pv_event_mask(unsigned long ports)
@@ -69,14 +79,16 @@ static unsigned long ack_and_call(unsigned long ports)
 
 void pv_event_dispatch(void)
 {
-	ack_and_call(enabled);
-	upcalls++;
+	ack_and_call(pv_this_cpu()->ev_enabled);
+	pv_this_cpu()->upcalls++;
 }
 
 unsigned long pv_event_poll(unsigned long ports)
 {
 	unsigned long flags = pv_irq_save();
-	unsigned long done = ports & enabled ? ack_and_call(ports & enabled) : 0;
+	unsigned long done = ports & pv_this_cpu()->ev_enabled ?
+				     ack_and_call(ports & pv_this_cpu()->ev_enabled) :
+				     0;
 
 	pv_irq_restore(flags);
 	return done;
@@ -89,7 +101,8 @@ unsigned long pv_event_poll(unsigned long ports)
 long pv_event_send_wait(unsigned int vm, unsigned int port, unsigned long ports)
 {
 	unsigned long flags = pv_irq_save();
-	long got = pv_hvc(SKIFF_HVC_EVENT_SEND_WAIT, vm, port, ports & enabled).x0;
+	long got =
+		pv_hvc(SKIFF_HVC_EVENT_SEND_WAIT, vm, port, ports & pv_this_cpu()->ev_enabled).x0;
 
 	if (got > 0 || got < -(long)SKIFF_EV_PORTS)
 		call_handlers((unsigned long)got);
@@ -99,7 +112,7 @@ long pv_event_send_wait(unsigned int vm, unsigned int port, unsigned long ports)
 
 unsigned long pv_event_count(void)
 {
-	return upcalls;
+	return pv_this_cpu()->upcalls;
 }
 
 /*
@@ -108,14 +121,14 @@ unsigned long pv_event_count(void)
  */
 void pv_wait_event(void)
 {
-	pv_wait_event_since(upcalls);
+	pv_wait_event_since(pv_this_cpu()->upcalls);
 }
 
 void pv_wait_event_since(unsigned long seen)
 {
 	unsigned long flags = pv_irq_save();
 
-	while (upcalls == seen) {
+	while (pv_this_cpu()->upcalls == seen) {
 		pv_call(SKIFF_HVC_BLOCK, 0, 0);
 		pv_irq_enable();
 		pv_irq_disable();

@@ -1,6 +1,7 @@
 /**
  * pv_main: what runs between start-up (arch/start.S, MMU and caches on) and the guest's main().
- * The order matters: the start information first (everything else reads it), then the heap, then
+ * The order matters: this vCPU's record first (TPIDR_EL1, which the console and events read),
+ * the start information (everything else reads it), then the heap, then
  * events (all ports masked), then the console and balloon channels if root offers them (they need
  * all three), before IRQs are unmasked.
  */
@@ -27,9 +28,11 @@ static void heap_init(const struct skiff_start_info *si)
 
 _Noreturn void pv_main(const struct skiff_start_info *si)
 {
+	pv_cpu_init_boot();
 	pv_vm_init(si);
 	heap_init(si);
 	pv_event_init();
+	pv_cpu_init_events();
 	pv_console_chan_auto();
 	pv_balloon_chan_auto();
 	pv_irq_enable();

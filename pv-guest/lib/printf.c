@@ -1,6 +1,6 @@
 /**
- * pv_printf and friends: format in chunks into pv_console_write(), with IRQs masked for the whole
- * call so an event handler's output cannot land in the middle of it.
+ * pv_printf and friends: format in chunks into pv_console_write(), holding the console (IRQs
+ * masked, other vCPUs kept out) for the whole call so no other output lands in the middle of it.
  */
 #include <pv/console.h>
 #include <pv/fmt.h>
@@ -25,12 +25,12 @@ static void chunk_put(void *ctx, char c)
 
 int pv_vprintf(const char *fmt, va_list ap)
 {
-	unsigned long flags = pv_irq_save();
+	unsigned long flags = pv_console_lock();
 	struct chunk ch = { .len = 0 };
 	int n = pv_vformat(chunk_put, &ch, fmt, ap);
 
 	pv_console_write(ch.buf, ch.len);
-	pv_irq_restore(flags);
+	pv_console_unlock(flags);
 	return n;
 }
 
@@ -47,9 +47,9 @@ int pv_printf(const char *fmt, ...)
 
 void pv_puts(const char *s)
 {
-	unsigned long flags = pv_irq_save();
+	unsigned long flags = pv_console_lock();
 
 	pv_console_write(s, strlen(s));
 	pv_console_write("\n", 1);
-	pv_irq_restore(flags);
+	pv_console_unlock(flags);
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <skiff/arch_vcpu.h>
+#include <skiff/cpu.h>
 #include <skiff/vm.h>
 #include "fake_arch.h"
 
@@ -28,8 +29,20 @@ void arch_tlb_flush_guests(void)
 	fake_vcpu.guest_flushes++;
 }
 
+/* As arm64's: this CPU no longer holds @v's state (its registers are not saved into it). */
+static void forget_live_state(struct vcpu *v)
+{
+	struct cpu *c = this_cpu();
+
+	if (fake_vcpu.loaded == v)
+		fake_vcpu.loaded = NULL;
+	if (c && c->loaded == v)
+		c->loaded = NULL;
+}
+
 void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
+	forget_live_state(v);
 	memset(&v->arch, 0, sizeof(v->arch));
 	v->arch.entry = entry;
 	v->arch.arg = arg;
@@ -39,8 +52,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 
 void arch_vcpu_forget(struct vcpu *v)
 {
-	if (fake_vcpu.loaded == v)
-		fake_vcpu.loaded = NULL;
+	forget_live_state(v);
 	fake_vcpu.forgets++;
 }
 

@@ -50,7 +50,7 @@ def test_selftest_passes(gic):
 def test_demo_guests_interleave():
     q = boot("demo")
     try:
-        q.expect(r"hello from VM \d+ 'hello' \(vCPU 0, 2048 KiB RAM, Skiff ABI 1\.3\)")
+        q.expect(r"hello from VM \d+ 'hello' \(vCPU 0, 2048 KiB RAM, Skiff ABI 1\.4\)")
         # The three print independently, so their lines may come in any order.
         q.expect_all([r"ticker: tick 2\b", r"hello: 1 s", r"hog: \d+ M iterations"])
     finally:

@@ -178,7 +178,12 @@ const char *test_output_tail(size_t n)
 
 struct vm *test_make_vm(const char *name, uint64_t ram_size, bool privileged)
 {
-	struct vm_config cfg = { .ram_size = ram_size, .vcpus = 1, .weight = 256 };
+	return test_make_vm_vcpus(name, ram_size, privileged, 1);
+}
+
+struct vm *test_make_vm_vcpus(const char *name, uint64_t ram_size, bool privileged, unsigned vcpus)
+{
+	struct vm_config cfg = { .ram_size = ram_size, .vcpus = vcpus, .weight = 256 };
 	const char *err = NULL;
 	struct vm *vm;
 

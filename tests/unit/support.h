@@ -51,6 +51,8 @@ struct vm;
  * bytes of RAM, a small test Image (test_arm64_image); fails the test if it cannot be made.
  */
 struct vm *test_make_vm(const char *name, uint64_t ram_size, bool privileged);
+/** The same with @vcpus vCPUs (vCPU 0 started, the others off until guest PSCI CPU_ON). */
+struct vm *test_make_vm_vcpus(const char *name, uint64_t ram_size, bool privileged, unsigned vcpus);
 
 /** cmocka setup/teardown: fake_reset() before, test_ram_free_all() after each test. */
 int test_setup(void **state);

@@ -134,7 +134,8 @@ static void test_identification(void **state)
 	assert_int_equal(reg(1), SKIFF_ABI_MINOR);
 	assert_int_equal(hvc(SKIFF_PSCI_VERSION, 0, 0, 0), 0x10001); /* PSCI 1.1 */
 	assert_int_equal(hvc(SKIFF_PSCI_FEATURES, SKIFF_PSCI_SYSTEM_OFF, 0, 0), 0);
-	assert_int_equal(hvc(SKIFF_PSCI_FEATURES, 0xc4000003, 0, 0), -1); /* CPU_ON: not yet */
+	assert_int_equal(hvc(SKIFF_PSCI_FEATURES, SKIFF_PSCI_CPU_ON, 0, 0), 0);
+	assert_int_equal(hvc(SKIFF_PSCI_FEATURES, 0xc4000001, 0, 0), -1); /* CPU_SUSPEND: no */
 	assert_ptr_equal(cur, &alpha->vcpus[0]);
 }
 
@@ -288,11 +289,11 @@ static void test_event_send(void **state)
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_SEND, missing_vm(), 9, 0), SKIFF_E_NOENT);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_SEND, VM_MAX, 9, 0), SKIFF_E_NOENT);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_SEND, (1ULL << 32) | alpha->id, 9, 0), SKIFF_E_NOENT);
-	assert_int_equal(alpha->ev_pending, 0);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 0);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_SEND, alpha->id, 9, 0), 0);
-	assert_int_equal(alpha->ev_pending, 1ULL << 9);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 1ULL << 9);
 	assert_true(alpha->vcpus[0].arch.virq); /* alpha's virtual IRQ line is up */
-	assert_int_equal(beta->ev_pending, 0);
+	assert_int_equal(beta->vcpus[0].ev_pending, 0);
 	assert_false(beta->vcpus[0].arch.virq);
 }
 
@@ -305,23 +306,23 @@ static void test_event_mask_and_ack(void **state)
 	assert_true(alpha->vcpus[0].arch.virq);
 	/* ACK returns only the pending ports asked for, and clears just those. */
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_ACK, 1ULL << 9 | 1ULL << 11, 0, 0), 1ULL << 9);
-	assert_int_equal(alpha->ev_pending, 1ULL << 8 | 1ULL << 10);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 1ULL << 8 | 1ULL << 10);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_ACK, 1ULL << 9, 0, 0), 0);
 	/* MASK returns the new mask; a masked port stays pending but does not count. */
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_MASK, 1ULL << 10 | 1ULL << 20, 0, 0),
 			 1ULL << 10 | 1ULL << 20);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_MASK, 0, 1ULL << 20, 0), 1ULL << 10);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_ACK, 1ULL << 8, 0, 0), 1ULL << 8);
-	assert_int_equal(alpha->ev_pending, 1ULL << 10);
-	assert_false(vm_event_ready(alpha));
+	assert_int_equal(alpha->vcpus[0].ev_pending, 1ULL << 10);
+	assert_false(vcpu_event_ready(&alpha->vcpus[0]));
 	assert_false(alpha->vcpus[0].arch.virq);
 	vm_event_raise(alpha, 10); /* again, still masked: the line stays down */
 	assert_false(alpha->vcpus[0].arch.virq);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_MASK, 0, 1ULL << 10, 0), 0);
-	assert_true(vm_event_ready(alpha));
+	assert_true(vcpu_event_ready(&alpha->vcpus[0]));
 	assert_true(alpha->vcpus[0].arch.virq);
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_ACK, ~0ULL, 0, 0), 1ULL << 10);
-	assert_int_equal(alpha->ev_pending, 0);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 0);
 	assert_false(alpha->vcpus[0].arch.virq);
 }
 
@@ -384,7 +385,7 @@ static void test_block_until_deadline_and_timer(void **state)
 	sched_timer_irq();
 	cur = vcpu_interrupted(cur);
 	assert_ptr_equal(cur, &alpha->vcpus[0]);
-	assert_int_equal(alpha->ev_pending, 0);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 0);
 	/* A one-shot timer (TIMER_SET) raises port 0 when it passes, waking a BLOCK without one. */
 	deadline = fake.counter + 30000;
 	assert_int_equal(hvc(SKIFF_HVC_TIMER_SET, deadline, 0, 0), 0);
@@ -395,7 +396,7 @@ static void test_block_until_deadline_and_timer(void **state)
 	sched_timer_irq();
 	cur = vcpu_interrupted(cur);
 	assert_ptr_equal(cur, &alpha->vcpus[0]);
-	assert_int_equal(alpha->ev_pending, 1ULL << SKIFF_EV_TIMER);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 1ULL << SKIFF_EV_TIMER);
 	assert_true(alpha->vcpus[0].arch.virq);
 }
 
@@ -456,8 +457,8 @@ static void test_reboot_restarts_from_the_image(void **state)
 		snprintf(want, sizeof(want), "vm %u 'alpha' rebooting\n", alpha->id);
 		assert_log_contains(want);
 	}
-	assert_int_equal(alpha->ev_pending, 0);
-	assert_int_equal(alpha->ev_mask, 0);
+	assert_int_equal(alpha->vcpus[0].ev_pending, 0);
+	assert_int_equal(alpha->vcpus[0].ev_mask, 0);
 	assert_false(alpha->vcpus[0].arch.virq);
 	assert_int_equal(gmem(alpha, VM_RAM_IPA + 0x2000)[0], 0); /* RAM cleared, image reloaded */
 	assert_int_equal((uint8_t)gmem(alpha, VM_RAM_IPA + 0x100)[0], 0x00);
@@ -495,7 +496,7 @@ static void test_root_takes_the_hypervisors_output(void **state)
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_MASK, 0, 1ULL << SKIFF_EV_LOG, 0), 0);
 	kprintf("%s", msg);
 	assert_null(strstr(test_output_tail(1024), "for the root"));
-	assert_true(alpha->ev_pending & 1ULL << SKIFF_EV_LOG);
+	assert_true(alpha->vcpus[0].ev_pending & 1ULL << SKIFF_EV_LOG);
 	assert_int_equal(hvc(SKIFF_HVC_LOG_NEXT, buf, 64, (uint64_t)seq), len);
 	assert_memory_equal(gmem(alpha, buf), msg, len);
 	assert_int_equal(reg(1), seq);

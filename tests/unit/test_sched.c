@@ -288,8 +288,8 @@ static void test_idle_arms_the_earliest_deadline(void **state)
 		assert_int_equal(idle.deadline[i], at[i]);
 		assert_int_equal(fake.counter, at[i]);
 		if (cur == v[3]) { /* woken by the timer's event, which it acknowledges */
-			assert_true(guests[3].ev_pending & (1ULL << SKIFF_EV_TIMER));
-			guests[3].ev_pending = 0;
+			assert_true(guests[3].vcpus[0].ev_pending & (1ULL << SKIFF_EV_TIMER));
+			guests[3].vcpus[0].ev_pending = 0;
 		}
 		if (i == 3)
 			break;
@@ -326,9 +326,9 @@ static void test_block_until_event(void **state)
 	assert_int_equal(b->state, VCPU_BLOCKED);
 	assert_int_equal(ran(b), 0);
 	/* A masked event stays pending and wakes nothing. */
-	guests[0].ev_mask = 1ULL << 9;
+	guests[0].vcpus[0].ev_mask = 1ULL << 9;
 	vm_event_raise(&guests[0], 9);
-	assert_true(guests[0].ev_pending & (1ULL << 9));
+	assert_true(guests[0].vcpus[0].ev_pending & (1ULL << 9));
 	run_until(ms(70));
 	assert_int_equal(b->state, VCPU_BLOCKED);
 	assert_false(b->arch.virq);
@@ -611,7 +611,7 @@ static void test_event_for_a_vcpu_on_another_cpu(void **state)
 	assert_int_equal(fake_irqchip.ipis[1], 1);
 	/* It acknowledges and blocks on CPU 1; the next event, from CPU 0, wakes it there. */
 	arch_set_this_cpu(&cpus[1]);
-	guests[0].ev_pending = 0;
+	guests[0].vcpus[0].ev_pending = 0;
 	v->arch.virq = false;
 	sched_block(v, 0);
 	assert_int_equal(v->state, VCPU_BLOCKED);
@@ -630,7 +630,7 @@ static void test_block_after_a_raced_event_stays_runnable(void **state)
 
 	(void)state;
 	start(&v, 1);
-	guests[0].ev_pending = 1ULL << 9; /* raised meanwhile, from another CPU */
+	guests[0].vcpus[0].ev_pending = 1ULL << 9; /* raised meanwhile, from another CPU */
 	sched_block(v, 0);
 	assert_int_equal(v->state, VCPU_RUNNING);
 	assert_false(cpus[0].rq.need_resched);

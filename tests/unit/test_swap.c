@@ -406,9 +406,9 @@ static void leave_free(uint64_t n)
 
 static bool memory_event(struct vm *root)
 {
-	bool raised = root->ev_pending >> SKIFF_EV_MEMORY & 1;
+	bool raised = root->vcpus[0].ev_pending >> SKIFF_EV_MEMORY & 1;
 
-	root->ev_pending &= ~(1ULL << SKIFF_EV_MEMORY);
+	root->vcpus[0].ev_pending &= ~(1ULL << SKIFF_EV_MEMORY);
 	return raised;
 }
 

@@ -62,7 +62,7 @@ struct arch_vcpu {
 
 /**
  * Sets the virtual IRQ line of a vCPU for its next entry (kept inline). Atomic: another CPU may
- * set or clear it at the same time (vm_events_update).
+ * set or clear it at the same time (vcpu_events_update).
  */
 static inline void arch_vcpu_set_virq(struct arch_vcpu *a, bool pending)
 {

@@ -6,6 +6,8 @@
 #ifndef SKIFF_HYPERCALL_H
 #define SKIFF_HYPERCALL_H
 
+#include <skiff/types.h>
+
 struct vcpu;
 
 /** Boot check: every Skiff function number below SKIFF_HVC_COUNT has a handler. */
@@ -22,6 +24,8 @@ void hvc_vm_create(struct vcpu *v);
 void hvc_log_read(struct vcpu *v);
 void hvc_log_take(struct vcpu *v);
 void hvc_log_next(struct vcpu *v);
+/** Guest PSCI (guest_psci.c): function @fid, or NOT_SUPPORTED for an unknown one. */
+void guest_psci_call(struct vcpu *v, uint32_t fid);
 /* Memory calls (hypercall_mem.c). */
 void hvc_mem_release(struct vcpu *v);
 void hvc_mem_info(struct vcpu *v);

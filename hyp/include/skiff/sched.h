@@ -69,9 +69,17 @@ void sched_timer_irq(void);
  */
 bool sched_idle_work(void);
 /**
- * Returns once every other CPU has been through two scheduling points: none then runs, or holds
- * the EL1 state of, a vCPU that was stopped before the call, nor still uses a VM pointer it took
- * before (what may be freed or reset next: vm_destroy, vm_reboot). Free on one CPU.
+ * Takes the quiesce token (one CPU at a time may quiesce: see sched.c): false if another CPU
+ * holds it; a hypercall then runs again later (vcpu_retry_hypercall).
+ */
+bool sched_quiesce_claim(void);
+/** Gives the token back. */
+void sched_quiesce_release(void);
+/**
+ * With the quiesce token: returns once every other CPU has been through two scheduling points:
+ * none then runs, or holds the EL1 state of, a vCPU that was stopped before the call, nor still
+ * uses a VM pointer it took before (what may be freed or reset next: vm_destroy, vm_reboot).
+ * Free on one CPU.
  */
 void sched_quiesce(void);
 /** Number of runnable-or-running vCPUs on this CPU. */

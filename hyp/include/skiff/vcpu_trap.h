@@ -30,6 +30,11 @@ struct vcpu *vcpu_stage2_fault(struct vcpu *v, uint64_t ipa, bool write);
  * the call again. What the handler puts in x0 is overwritten.
  */
 void vcpu_repeat_hypercall(struct vcpu *v, uint64_t ipa, enum vmem_result why);
+/**
+ * @v's hypercall cannot proceed now (another CPU holds the quiesce token): @v yields, then runs
+ * the call again. What the handler puts in x0 is overwritten.
+ */
+void vcpu_retry_hypercall(struct vcpu *v);
 /** A physical interrupt arrived while @v ran (already handled). */
 struct vcpu *vcpu_interrupted(struct vcpu *v);
 /** The loaded guest's own virtual timer fired (the arch has masked it). */
@@ -44,7 +49,7 @@ struct vcpu *vcpu_exit_resched(struct vcpu *v);
 /**
  * Common exit: the vCPU to enter next. Inline because every hypercall ends here: when @v may
  * keep running, it costs two loads and a compare. (Its virtual IRQ line is kept current by
- * vm_events_update.)
+ * vcpu_events_update.)
  */
 static inline struct vcpu *vcpu_exit(struct vcpu *v)
 {

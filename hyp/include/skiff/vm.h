@@ -21,8 +21,11 @@
 #define VM_NAME_MAX 32
 #define VCPU_MAX_PER_VM 4
 
-enum vm_state { VM_FREE, VM_RUNNING, VM_PAUSED, VM_PARKED, VM_SHUTDOWN };
+/* VM_REBOOTING: between vm_reboot's stop and its restart (no vCPU may be started then). */
+enum vm_state { VM_FREE, VM_RUNNING, VM_PAUSED, VM_PARKED, VM_SHUTDOWN, VM_REBOOTING };
 enum vcpu_state { VCPU_OFF, VCPU_RUNNABLE, VCPU_RUNNING, VCPU_BLOCKED };
+/** A vCPU as guest PSCI sees it: vCPU 0 starts ON, the others OFF until CPU_ON. */
+enum vcpu_power { VCPU_POWER_OFF, VCPU_POWER_ON };
 
 struct vm;
 
@@ -46,6 +49,14 @@ struct vcpu {
 	uint64_t resume_ack; /* EVENT_SEND_WAIT blocked: ports to acknowledge into x0 on resume */
 	bool page_wait;      /* blocked until a page is read back from swap (vmem_swap.c) */
 	uint64_t repeat_fid; /* the hypercall to run again after the wait (0: none) */
+	/*
+	 * Events delivered to this vCPU, bit n = port n: its own SKIFF_EV_PER_VCPU ports (timer,
+	 * guest timer, virtual IPI) and, on vCPU 0, every other port of the VM. Atomic.
+	 */
+	uint64_t ev_pending;
+	uint64_t ev_mask;
+	enum vcpu_power power; /* guest PSCI (guest_psci.c): changed under vm.lock */
+	bool announced;        /* its first CPU_ON since the VM (re)started was logged */
 };
 
 /** What a VM is made from (parsed from the VM config, see vmconfig.c). */
@@ -62,6 +73,9 @@ struct vm_config {
 };
 
 struct vm {
+	/* First: vCPU 0 is at the VM's own address, which spares an addition on the event paths
+	 * (every shared port goes to vCPU 0). */
+	struct vcpu vcpus[VCPU_MAX_PER_VM];
 	struct spinlock lock;
 	unsigned id;
 	enum vm_state state;
@@ -76,11 +90,11 @@ struct vm {
 	bool mem_waiting;       /* a vCPU waits for a free frame (vcpu_stage2_fault) */
 	bool mem_wait_told;     /* ... for long enough that the console was told */
 	uint64_t mem_wait_start;
-	uint64_t entry; /* guest entry point (IPA) */
+	uint64_t entry;   /* guest entry point (IPA) */
+	unsigned reboots; /* start info: reboots since it was created */
 	int exit_code;
-	/* Events: bit n = port n. Bound senders: ev_peer[n] may raise port n. */
-	uint64_t ev_pending;
-	uint64_t ev_mask;
+	/* Events (pending and mask bits live in each vCPU). Bound senders: ev_peer[n] may raise
+	 * port n. */
 	uint32_t ev_peer[64];
 	uint64_t ev_chan_ports; /* ports bound by channels (EVENT_BIND may not rebind them) */
 	/* Console output, emitted a whole line at a time with the VM's name in front. */
@@ -88,7 +102,6 @@ struct vm {
 		  1]; /* one CONSOLE_WRITE's worth: lines up to 256 stay whole */
 	unsigned line_len;
 	unsigned nvcpus;
-	struct vcpu vcpus[VCPU_MAX_PER_VM];
 };
 
 /** Guest RAM starts here in every VM's IPA space (as on QEMU virt). */
@@ -107,48 +120,66 @@ unsigned vm_count(void);
 void vm_park(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Ends a VM (guest shutdown): reports the exit code, frees its vCPUs from the scheduler. */
 void vm_shutdown(struct vm *vm, int code);
-/** Restarts a VM from its image (guest reboot, or the root partition after it died). */
-void vm_reboot(struct vm *vm);
+/**
+ * Restarts a VM from its image (guest reboot, or the root partition after it died): every vCPU
+ * stopped and, once no other CPU holds one (sched_quiesce), reset; vCPU 0 starts. False, with
+ * nothing done, if another CPU holds the quiesce token: the caller's hypercall runs again later
+ * (vcpu_retry_hypercall). Never false for the root partition.
+ */
+bool vm_reboot(struct vm *vm);
 /** Pauses (@pause) or resumes a VM; SKIFF_E_INVAL if it is not running / not paused. */
 int vm_pause(struct vm *vm, bool pause);
-/** Removes a VM for good: channels revoked, memory freed, id released. Not the running VM. */
-void vm_destroy(struct vm *vm);
+/**
+ * Removes a VM for good: channels revoked, memory freed, id released. Not the running VM.
+ * False, with nothing done, if another CPU holds the quiesce token (as vm_reboot).
+ */
+bool vm_destroy(struct vm *vm);
 /** The root partition (the live privileged VM), or NULL. */
 struct vm *vm_root(void);
 
-/** Raises event @port in @vm (any CPU). Wakes vCPU 0 if blocked, kicks its CPU if running. */
+/**
+ * Raises event @port of @vm (any CPU) on vCPU 0, which receives every port but the per-vCPU ones
+ * (SKIFF_EV_PER_VCPU: vcpu_event_raise). Wakes it if blocked, kicks its CPU if it runs on
+ * another one.
+ */
 void vm_event_raise(struct vm *vm, unsigned port);
+/** Raises event @port on vCPU @v itself (its timers, a virtual IPI). */
+void vcpu_event_raise(struct vcpu *v, unsigned port);
 /**
  * vCPU @v has news (its virtual IRQ line changed): woken if blocked, its CPU kicked if it runs
  * on another one (it reads HCR_EL2.VI only on entry).
  */
 void vm_vcpu_notify(struct vcpu *v);
-/** True if @vm has an unmasked pending event. */
-static inline bool vm_event_ready(const struct vm *vm)
+/** True if @v has an unmasked pending event. */
+static inline bool vcpu_event_ready(const struct vcpu *v)
 {
-	return (__atomic_load_n(&vm->ev_pending, __ATOMIC_SEQ_CST) &
-		~__atomic_load_n(&vm->ev_mask, __ATOMIC_RELAXED)) != 0;
+	return (__atomic_load_n(&v->ev_pending, __ATOMIC_SEQ_CST) &
+		~__atomic_load_n(&v->ev_mask, __ATOMIC_RELAXED)) != 0;
 }
 
 /**
- * Sets vCPU 0's virtual IRQ line to match the VM's events. Called wherever pending or mask bits
- * change (raise, ack, mask, deadlines, reboot) rather than on every exit, which keeps the exit
- * path short. Raises and acks may run on two CPUs at once: the line is written atomically and
- * the events read again after it, until both agree, so the last writer leaves it right.
+ * Sets @v's virtual IRQ line to match its events. Called wherever pending or mask bits change
+ * (raise, ack, mask, deadlines, reboot) rather than on every exit, which keeps the exit path
+ * short. Raises and acks may run on two CPUs at once: the line is written atomically and the
+ * events read again after it, until both agree, so the last writer leaves it right.
  */
-static inline void vm_events_update(struct vm *vm)
+static inline void vcpu_events_update(struct vcpu *v)
 {
-	struct arch_vcpu *a = &vm->vcpus[0].arch;
+	struct arch_vcpu *a = &v->arch;
 	bool ready;
 
 	do {
-		ready = vm_event_ready(vm);
+		ready = vcpu_event_ready(v);
 		if (arch_vcpu_virq(a) ==
 		    ready) /* read after the events: a writer since sees them */
 			return;
 		arch_vcpu_set_virq(a, ready);
-	} while (__builtin_expect(ready != vm_event_ready(vm), 0));
+	} while (__builtin_expect(ready != vcpu_event_ready(v), 0));
 }
+
+/** Takes @vm's lock (vm.lock, the first VM-level lock in docs/smp.md's order). */
+uint64_t vm_lock(struct vm *vm);
+void vm_unlock(struct vm *vm, uint64_t flags);
 
 /** Console bytes from the guest: buffered and printed a line at a time. */
 void vm_console_put(struct vm *vm, const char *s, size_t n);

@@ -2,8 +2,8 @@
  * The console: bytes go to SKIFF_HVC_CONSOLE_WRITE one whole line at a time (a line longer than
  * SKIFF_CONSOLE_MAX goes in pieces), so lines from different VMs never interleave mid-line.
  * A sink (pv_console_set_sink) may take the lines instead: the console channel to the root
- * partition does (pv/console_chan.h). Safe to call from event handlers: IRQs are masked while
- * the line buffer changes and while a line is handed on.
+ * partition does (pv/console_chan.h). Safe to call from event handlers and from any vCPU: the
+ * console lock (IRQs masked) is held while the line buffer changes and a line is handed on.
  */
 #ifndef PV_CONSOLE_H
 #define PV_CONSOLE_H
@@ -44,5 +44,12 @@ int pv_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0))
 
 /** Prints `s` and a newline. */
 void pv_puts(const char *s);
+
+/**
+ * Holds the console (IRQs masked, other vCPUs wait; recursive on one vCPU): what is printed
+ * until pv_console_unlock comes out together. Returns the IRQ state to restore.
+ */
+unsigned long pv_console_lock(void);
+void pv_console_unlock(unsigned long flags);
 
 #endif

@@ -6,6 +6,7 @@
 #include <pv/alloc.h>
 #include <pv/console.h>
 #include <pv/irq.h>
+#include <pv/spinlock.h>
 #include <pv/test.h>
 #include <pv/vm.h>
 #include <stdio.h>
@@ -19,6 +20,20 @@ void pv_console_write(const char *s, unsigned long len)
 void pv_console_flush(void)
 {
 	fflush(stdout);
+}
+
+unsigned long pv_console_lock(void)
+{
+	return 0;
+}
+
+void pv_console_unlock(unsigned long flags)
+{
+	(void)flags;
+}
+
+void pv_cpu_relax(void)
+{
 }
 
 unsigned long pv_irq_save(void)
