@@ -45,7 +45,12 @@ def test_pairs_finish_while_vms_come_and_go(stress):
         h.ok("pause", member)
         h.ok("unpause", member)
     for n in range(PAIRS):
-        h.wait_for(rf"\[p{n}a\] bench: done", timeout=240)
+        try:
+            h.wait_for(rf"\[p{n}a\] bench: done", timeout=240)
+        except AssertionError:
+            own = [l for l in h.console().splitlines() if re.search(rf"p{n}[ab]", l)]
+            raise AssertionError(f"pair {n} did not finish; its lines:\n" + "\n".join(own[-30:])
+                                 + "\nvcpu-list:\n" + h.ok("vcpu-list"))
     con = h.console()
     for n in range(PAIRS):
         sent = re.search(rf"\[p{n}a\] bench-pair: a sent (\d+) events\n", con)

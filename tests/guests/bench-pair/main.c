@@ -40,7 +40,7 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define DITHER 16     /* the counter ticks every 16 instructions at 62.5 MHz */
 #define SLEEP_US 20   /* event_send: time given to "b" to block again after a send */
-#define RETRY_US 1000 /* handshake: wait before sending again to a peer that has not bound */
+#define RETRY_US 1000 /* handshake: wait before sending again to a peer not there or not bound */
 
 static unsigned long peer;
 
@@ -109,7 +109,8 @@ static void handshake(void)
 	if (pv_event_bind(PORT_DATA, peer) || pv_event_bind(PORT_CTL, peer))
 		pv_panic("cannot bind ports to vm %lu", peer);
 	pv_call(SKIFF_HVC_EVENT_MASK, 0, BIT(PORT_DATA) | BIT(PORT_CTL));
-	while ((r = send(PORT_CTL)) == SKIFF_E_DENIED)
+	/* NOENT: with several CPUs this VM may run before its peer is even created */
+	while ((r = send(PORT_CTL)) == SKIFF_E_DENIED || r == SKIFF_E_NOENT)
 		pv_sleep_us(RETRY_US);
 	if (r)
 		pv_panic("EVENT_SEND to vm %lu answered %ld", peer, r);
