@@ -12,6 +12,20 @@
 extern struct vmid_space vmids;
 
 /*
+ * A VM's new VMID, before any CPU may switch to it (under the VMID lock): stage-2 TLB maintenance
+ * and every vCPU's VTTBR use it from now on. Only then is its generation published, so a CPU
+ * that finds the VM's VMID current finds its vCPUs' VTTBRs current too.
+ */
+static void assign_vmid(void *ctx, uint16_t vmid)
+{
+	struct vm *vm = ctx;
+
+	vm->s2.vmid = vmid;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vmid);
+}
+
+/*
  * @prev's EL1 state is in memory now; its x19-x29 will be once this CPU is back at a scheduling
  * point (guest_entry.S saves them after this, on the way to the next guest): both are what
  * another CPU checks before moving @prev (sched_balance.c unloaded).
@@ -38,10 +52,7 @@ static inline __attribute__((always_inline)) void load(struct cpu *c, struct vcp
 		__atomic_store_n(&c->loaded, NULL, __ATOMIC_RELEASE);
 		return;
 	}
-	vmid_refresh(&vmids, &vm->vmid, &vm->vmid_gen);
-	vm->s2.vmid = vm->vmid; /* stage-2 TLB maintenance targets the current VMID */
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vm->vmid);
+	vmid_refresh(&vmids, c->index, &vm->vmid, &vm->vmid_gen, assign_vmid, vm);
 	arch_vcpu_switch(prev, next);
 	if (prev)
 		let_go(c, prev);
