@@ -57,6 +57,7 @@ struct fake_state {
 	unsigned dcache_cleans, dcache_invalidates;
 	/* Locks */
 	unsigned locks_held;
+	unsigned max_locks_held; /* the most held at once */
 	/* arch_halt: counted; longjmps to *halt_jmp if set (EXPECT_PANIC), else fails the test */
 	unsigned halts;
 	jmp_buf *halt_jmp;

@@ -3,8 +3,8 @@
  * line; a vCPU owns its register context (struct arch_vcpu, first so assembly finds it at offset 0)
  * and its scheduling state.
  *
- * Lock order: vm.lock, then a CPU's runqueue lock (sched.c), then frame_pool.lock. Two VM locks
- * are taken in address order (vm_lock_pair).
+ * Lock order: vm.lock, then a CPU's runqueue lock (sched.c), then frame_pool.lock. No code holds
+ * two VM locks at once (the sharing scanner takes them one at a time).
  */
 #ifndef SKIFF_VM_H
 #define SKIFF_VM_H
