@@ -201,7 +201,8 @@ static bool wake_locked(struct runqueue *rq, struct vcpu *v)
 		return true;
 	}
 	/* It waits for the slice end: make sure the timer comes by then. */
-	rq->nrunnable++;
+	__atomic_store_n(&rq->nrunnable, rq->nrunnable + 1, __ATOMIC_RELAXED); /* (a hint for
+										   balancing) */
 	if (rq->slice_end < rq->timer_at)
 		arm(rq, rq->slice_end);
 	return false;
@@ -409,7 +410,7 @@ static struct vcpu *pick(struct runqueue *rq)
 		if (!best || v->vruntime < best->vruntime)
 			best = v;
 	}
-	rq->nrunnable = runnable;
+	__atomic_store_n(&rq->nrunnable, runnable, __ATOMIC_RELAXED); /* (read by balancing) */
 	if (best)
 		rq->min_vruntime = best->vruntime;
 	return best;

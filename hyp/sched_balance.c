@@ -137,7 +137,7 @@ static void move_locked(struct vcpu *v, struct runqueue *from, struct runqueue *
 	v->evicted = v->throttled = false; /* (its cap budget: see the new CPU's period) */
 	sched_rq_note_deadline(to, sched_vcpu_deadline(v));
 	if (v->state == VCPU_RUNNABLE)
-		to->nrunnable++;
+		__atomic_store_n(&to->nrunnable, to->nrunnable + 1, __ATOMIC_RELAXED);
 	to->need_resched = true; /* its CPU picks again (and arms its timer for it) */
 	to->moves++;
 }
@@ -235,13 +235,19 @@ static bool pull_locked(struct runqueue *f, struct runqueue *t)
 static unsigned busiest(unsigned here)
 {
 	unsigned n, best = SCHED_NO_CPU;
-	uint64_t mine = cpu_load(here, &n), most = 0;
+	uint64_t mine = UINT64_MAX, most = 0;
 
 	for (unsigned c = 0; c < PLATFORM_MAX_CPUS; c++) {
 		struct runqueue *rq = &cpus[c].rq;
 		uint64_t flags, load;
-		if (c == here || !smp_cpu_online(c))
+		/* Fewer than two competing at its last look: nothing waits there. Read without its
+		 * lock, so that idle CPUs do not take a busy one's lock for nothing (under QEMU a
+		 * preempted holder stalls it). */
+		if (c == here || !smp_cpu_online(c) ||
+		    __atomic_load_n(&rq->nrunnable, __ATOMIC_RELAXED) < 2)
 			continue;
+		if (mine == UINT64_MAX)
+			mine = cpu_load(here, &n);
 		flags = sched_rq_lock(rq);
 		load = load_locked(rq);
 		if (load > mine && load > most && pick_mover(rq, here, load - mine)) {
