@@ -5,6 +5,7 @@
 #include <arch/sysreg.h>
 #include <skiff/arch_vcpu.h>
 #include <skiff/cpu.h>
+#include <skiff/vcpu_trap.h>
 #include <skiff/vm.h>
 
 _Static_assert(__builtin_offsetof(struct vcpu, arch) == 0, "arch context first");
@@ -72,9 +73,9 @@ static void forget_live_state(struct vcpu *v)
 	struct vcpu **exiting;
 
 	if (!c || !c->stack_top)
-		return; /* still booting: nothing is live */
-	if (c->loaded == v)
-		c->loaded = NULL;
+		return;     /* still booting: nothing is live */
+	if (c->loaded == v) /* released: sched_balance.c reads it with acquire */
+		__atomic_store_n(&c->loaded, NULL, __ATOMIC_RELEASE);
 	exiting = (struct vcpu **)(c->stack_top - 16);
 	if (*exiting == v)
 		*exiting = (struct vcpu *)&discard[c->index];
@@ -207,6 +208,14 @@ void arch_vcpu_vtimer_mask_loaded(void)
 	isb();
 }
 
+void arch_vcpu_unload(struct vcpu *prev)
+{
+	save_el1(&prev->arch);
+	arch_fp_save(prev->arch.fp_q);
+	save_vtimer(prev);
+	isb();
+}
+
 void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
 	if (prev) {
@@ -229,8 +238,22 @@ void arch_vcpu_enter_first(struct vcpu *v)
 
 	if (!c->stack_top)
 		c->stack_top = (uintptr_t)boot_stack_top;
-	arch_vcpu_switch(NULL, v);
-	c->loaded = v;
-	c->vcpu = v;
 	arch_enter_first_asm(v, c->stack_top);
+}
+
+/*
+ * One stand-in vCPU per CPU. "Entering" it is an ERET to EL2h (DAIF masked) at vcpu_enter_first:
+ * guest_resume has saved the exiting vCPU's x19-x29 by then, and SP_EL2 is back at this CPU's
+ * stack top (the exit's frame popped), so the idle loop starts afresh there.
+ */
+static struct vcpu idle_stubs[PLATFORM_MAX_CPUS];
+
+struct vcpu *arch_vcpu_idle_stub(void)
+{
+	struct vcpu *s = &idle_stubs[this_cpu()->index];
+
+	s->arch.pc = (uintptr_t)vcpu_enter_first;
+	s->arch.pstate = SPSR_DAIF | SPSR_MODE_EL2H;
+	s->arch.hcr = HCR_GUEST;
+	return s;
 }

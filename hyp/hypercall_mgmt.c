@@ -7,6 +7,7 @@
 #include <skiff/console.h>
 #include <skiff/guest_mem.h>
 #include <skiff/hypercall.h>
+#include <skiff/sched.h>
 #include <skiff/string.h>
 #include <skiff/timer.h>
 #include <skiff/vcpu_trap.h>
@@ -95,7 +96,7 @@ static void fill_placement(const struct vm *vm, struct skiff_vm_status *st)
 			exists ? (unsigned char)__atomic_load_n(&c->cpu, __ATOMIC_RELAXED) : 0xff;
 		st->vcpu_state[i] =
 			exists ? codes[__atomic_load_n(&c->state, __ATOMIC_RELAXED)] : 0;
-		st->vcpu_mask[i] = exists ? vm->cfg.cpu_mask : 0;
+		st->vcpu_mask[i] = exists ? __atomic_load_n(&c->cpu_mask, __ATOMIC_RELAXED) : 0;
 	}
 }
 
@@ -155,8 +156,29 @@ void hvc_vm_list(struct vcpu *v)
 
 #define RETRY 1 /* vm_ctrl: another CPU holds the quiesce token: run the call again later */
 
+/* SKIFF_VMCTL_PIN: vCPU @which (or SKIFF_VCPU_ALL) of @vm to the physical CPUs in @mask. */
+static int vm_pin(struct vm *vm, uint64_t which, uint64_t mask)
+{
+	unsigned first = 0, end = vm->nvcpus;
+	int err = 0;
+
+	if (which != SKIFF_VCPU_ALL) {
+		if (which >= vm->nvcpus)
+			return SKIFF_E_INVAL;
+		first = (unsigned)which;
+		end = first + 1;
+	}
+	if (mask > UINT32_MAX)
+		return SKIFF_E_INVAL;
+	for (unsigned i = first; i < end && !err; i++)
+		err = sched_pin(&vm->vcpus[i], (uint32_t)mask);
+	return err;
+}
+
 static int vm_ctrl(struct vcpu *v, struct vm *vm, uint64_t op)
 {
+	if (op == SKIFF_VMCTL_PIN)
+		return vm_pin(vm, arg(v, 3), arg(v, 4));
 	if (op == SKIFF_VMCTL_PAUSE || op == SKIFF_VMCTL_UNPAUSE)
 		return vm_pause(vm, op == SKIFF_VMCTL_PAUSE);
 	if (op == SKIFF_VMCTL_REBOOT)

@@ -228,7 +228,7 @@ static NORETURN void run_guests(void)
 	smp_start_secondaries(&plat);
 	if (vmconfig_start_all(&plat) == 0)
 		kprintf("idle: no guests; Ctrl-A X leaves QEMU\n");
-	arch_vcpu_enter_first(sched_next(NULL));
+	vcpu_enter_first();
 }
 
 void boot_main(void *fdt)

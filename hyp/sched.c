@@ -3,10 +3,10 @@
  * linear scan for the least weighted virtual runtime among runnable, unthrottled vCPUs. The hot
  * exit path (a hypercall that does not block) is one check of `need_resched`.
  *
- * SMP: a vCPU is placed on the least loaded CPU its VM may use when it is created (sched_attach)
- * and moves only when an idle CPU pulls it (sched_balance). Another CPU's runqueue is changed only
- * under its lock, and that CPU is then kicked (smp_kick) to look at it: it alone arms its timer.
- * v->cpu changes only under both runqueue locks; lock_vcpu_rq retries if it moved meanwhile.
+ * SMP: a vCPU is placed on the least loaded CPU it may use when it is created (sched_attach) and
+ * moves when balancing or pinning moves it (sched_balance.c). Another CPU's runqueue is changed
+ * only under its lock, and that CPU is then kicked (smp_kick) to look at it: it alone arms its
+ * timer. v->cpu changes only under both runqueue locks; lock_vcpu_rq retries if it moved meanwhile.
  *
  * Lock order: vm.lock before runqueue.lock; two runqueue locks in CPU index order (balancing);
  * nothing else is taken under a runqueue lock except the frame pool. Event bits are atomic and
@@ -17,11 +17,17 @@
 #include <skiff/cpu.h>
 #include <skiff/panic.h>
 #include <skiff/sched.h>
+#include <skiff/sched_rq.h>
 #include <skiff/smp.h>
 #include <skiff/timer.h>
 #include <skiff/vm.h>
 #include <skiff-abi/hypercall.h>
 
+/*
+ * The runqueue @v was on when looked at: v->cpu changes only under the runqueue locks, so a caller
+ * that does not hold them checks again under the lock (lock_vcpu_rq). A plain load: GCC gives an
+ * atomic one no offset addressing, which costs the doorbell path three instructions.
+ */
 static struct runqueue *rq_of(struct vcpu *v)
 {
 	return &cpus[v->cpu].rq;
@@ -29,20 +35,17 @@ static struct runqueue *rq_of(struct vcpu *v)
 
 static uint64_t lock_rq(struct runqueue *rq)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&rq->lock);
-	return flags;
+	return sched_rq_lock(rq);
 }
 
 static void unlock_rq(struct runqueue *rq, uint64_t flags)
 {
-	arch_spin_unlock(&rq->lock);
-	arch_irq_restore(flags);
+	sched_rq_unlock(rq, flags);
 }
 
 /* The runqueue @v is on, locked (it may move between the look and the lock: then again). */
-static struct runqueue *lock_vcpu_rq(struct vcpu *v, uint64_t *flags)
+static inline __attribute__((always_inline)) struct runqueue *lock_vcpu_rq(struct vcpu *v,
+									   uint64_t *flags)
 {
 	for (;;) {
 		struct runqueue *rq = rq_of(v);
@@ -53,9 +56,9 @@ static struct runqueue *lock_vcpu_rq(struct vcpu *v, uint64_t *flags)
 	}
 }
 
-static unsigned rq_cpu(const struct runqueue *rq)
+struct runqueue *sched_lock_vcpu_rq(struct vcpu *v, uint64_t *flags)
 {
-	return (unsigned)(((uintptr_t)rq - (uintptr_t)&cpus[0].rq) / sizeof(struct cpu));
+	return lock_vcpu_rq(v, flags);
 }
 
 static bool is_local(const struct runqueue *rq)
@@ -63,41 +66,24 @@ static bool is_local(const struct runqueue *rq)
 	return rq == &this_cpu()->rq;
 }
 
-/* CPU @c may run @v: online, and in its VM's `cpus` mask (0: any). */
-static bool allowed(const struct vcpu *v, unsigned c)
-{
-	uint32_t mask = v->vm->cfg.cpu_mask;
-
-	return smp_cpu_online(c) && (!mask || (mask >> c & 1));
-}
-
-unsigned sched_place(const struct vcpu *v)
-{
-	unsigned best = SCHED_NO_CPU;
-
-	for (unsigned c = 0; c < PLATFORM_MAX_CPUS; c++)
-		if (allowed(v, c) &&
-		    (best == SCHED_NO_CPU ||
-		     __atomic_load_n(&cpus[c].rq.nvcpus, __ATOMIC_RELAXED) <
-			     __atomic_load_n(&cpus[best].rq.nvcpus, __ATOMIC_RELAXED)))
-			best = c;
-	return best;
-}
-
 bool sched_attach(struct vcpu *v)
 {
-	unsigned c = sched_place(v);
+	unsigned c;
 	struct runqueue *rq;
 	uint64_t flags;
 	bool ok;
 
+	v->cpu_mask = v->vm->cfg.cpu_mask; /* kept across reboots; sched_pin changes it */
+	v->evicted = false;
+	v->unload_pass = UINT64_MAX; /* never loaded */
+	c = sched_place(v);
 	if (c == SCHED_NO_CPU)
 		return false;
-	v->cpu = c;
-	rq = rq_of(v);
+	rq = &cpus[c].rq;
 	flags = lock_rq(rq);
 	ok = rq->nvcpus < SCHED_MAX_VCPUS;
 	if (ok) {
+		__atomic_store_n(&v->cpu, c, __ATOMIC_RELAXED);
 		rq->vcpus[rq->nvcpus++] = v;
 		v->state = VCPU_OFF;
 		v->detached = false;
@@ -111,7 +97,12 @@ bool sched_attach(struct vcpu *v)
 static void tell(struct runqueue *rq)
 {
 	if (!is_local(rq))
-		smp_kick(rq_cpu(rq));
+		smp_kick(sched_rq_cpu(rq));
+}
+
+void sched_tell(struct runqueue *rq)
+{
+	tell(rq);
 }
 
 void sched_detach(struct vcpu *v)
@@ -138,28 +129,30 @@ static void arm(struct runqueue *rq, uint64_t when);
 
 /*
  * Slice and period in counter ticks. Converting microseconds costs two divisions, and the wake
- * path runs on every doorbell, so the figures are kept until the counter frequency changes
- * (never, on hardware; between host unit tests, it may).
+ * path runs on every doorbell, so each runqueue keeps the figures, under its lock, until the
+ * counter frequency changes (never, on hardware; between host unit tests, it may). Per runqueue,
+ * not shared: every CPU reads them, and a shared copy would be written without ordering.
  */
-static struct {
-	uint64_t freq, slice, period;
-} ticks;
+static __attribute__((noinline, cold)) void compute_ticks(struct runqueue *rq, uint64_t f)
+{
+	rq->tick_freq = f;
+	rq->slice_ticks = timer_us_to_ticks(SCHED_SLICE_US);
+	rq->period_ticks = timer_us_to_ticks(SCHED_PERIOD_US);
+}
 
-static void refresh_ticks(void)
+/* Under @rq's lock. */
+static inline void refresh_ticks(struct runqueue *rq)
 {
 	uint64_t f = arch_counter_freq();
 
-	if (__builtin_expect(f == ticks.freq, 1))
-		return;
-	ticks.freq = f;
-	ticks.slice = timer_us_to_ticks(SCHED_SLICE_US);
-	ticks.period = timer_us_to_ticks(SCHED_PERIOD_US);
+	if (__builtin_expect(f != rq->tick_freq, 0))
+		compute_ticks(rq, f);
 }
 
-static uint64_t slice_ticks(void)
+static uint64_t slice_ticks(struct runqueue *rq)
 {
-	refresh_ticks();
-	return ticks.slice;
+	refresh_ticks(rq);
+	return rq->slice_ticks;
 }
 
 /*
@@ -192,7 +185,7 @@ static uint64_t least_vruntime(struct runqueue *rq)
 /* Returns true if @rq's CPU must look again (need_resched set): kick it if it is another. */
 static bool wake_locked(struct runqueue *rq, struct vcpu *v)
 {
-	uint64_t slice = slice_ticks(), least;
+	uint64_t slice = slice_ticks(rq), least;
 	struct vcpu *cur = rq->current;
 
 	if ((v->state != VCPU_BLOCKED && v->state != VCPU_OFF) || v->detached)
@@ -208,7 +201,8 @@ static bool wake_locked(struct runqueue *rq, struct vcpu *v)
 		return true;
 	}
 	/* It waits for the slice end: make sure the timer comes by then. */
-	rq->nrunnable++;
+	__atomic_store_n(&rq->nrunnable, rq->nrunnable + 1, __ATOMIC_RELAXED); /* (a hint for
+										   balancing) */
 	if (rq->slice_end < rq->timer_at)
 		arm(rq, rq->slice_end);
 	return false;
@@ -264,16 +258,28 @@ void sched_stop(struct vcpu *v)
 void sched_yield(struct vcpu *v)
 {
 	struct runqueue *rq = rq_of(v);
+	uint64_t flags;
 
+	if (__builtin_expect(is_local(rq) && rq->current == v, 1)) { /* WFE, YIELD */
+		rq->need_resched = true;
+		return;
+	}
+	/* Pausing a VM whose vCPU may be on another CPU, or moving: under its runqueue's lock. */
+	rq = lock_vcpu_rq(v, &flags);
 	rq->need_resched = true;
-	if (__builtin_expect(!is_local(rq), 0)) /* pausing a VM that runs elsewhere */
-		tell(rq);
+	unlock_rq(rq, flags);
+	tell(rq);
 }
 
-static uint64_t period_ticks(void)
+static uint64_t period_ticks(struct runqueue *rq)
 {
-	refresh_ticks();
-	return ticks.period;
+	refresh_ticks(rq);
+	return rq->period_ticks;
+}
+
+uint64_t sched_period_ticks(void)
+{
+	return timer_us_to_ticks(SCHED_PERIOD_US);
 }
 
 static void account(struct runqueue *rq, struct vcpu *v, uint64_t now)
@@ -285,24 +291,27 @@ static void account(struct runqueue *rq, struct vcpu *v, uint64_t now)
 	v->period_ticks += delta;
 	v->vruntime += delta * SCHED_WEIGHT_UNIT / v->vm->cfg.weight;
 	v->run_start = now;
-	if (cap && v->period_ticks * 100 >= (uint64_t)cap * period_ticks())
+	if (cap && v->period_ticks * 100 >= (uint64_t)cap * period_ticks(rq))
 		v->throttled = true;
-	(void)rq;
 }
 
-/* Starts a new cap period when the old one is over: every vCPU's period budget is reset. */
+/*
+ * Starts a new cap period when the old one is over: every vCPU's period budget is reset, and
+ * this CPU balances at its next timer interrupt (sched_timer_irq).
+ */
 static void roll_period(struct runqueue *rq, uint64_t now)
 {
-	if (now - rq->period_start < period_ticks())
+	if (now - rq->period_start < period_ticks(rq))
 		return;
 	rq->period_start = now;
+	rq->balance_due = true;
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
 		rq->vcpus[i]->period_ticks = 0;
-		rq->vcpus[i]->throttled = false;
+		rq->vcpus[i]->throttled = rq->vcpus[i]->evicted; /* (pick() looks at one flag) */
 	}
 }
 
-/* The earliest deadline of @v that is still to come (0: none). */
+/* The earliest deadline of @v that is still to come (UINT64_MAX: none). */
 static uint64_t earliest(const struct vcpu *v)
 {
 	uint64_t d = UINT64_MAX;
@@ -357,10 +366,20 @@ static void note_deadline(struct runqueue *rq, uint64_t deadline)
 		rq->next_deadline = deadline;
 }
 
+void sched_rq_note_deadline(struct runqueue *rq, uint64_t deadline)
+{
+	note_deadline(rq, deadline);
+}
+
+uint64_t sched_vcpu_deadline(const struct vcpu *v)
+{
+	return earliest(v);
+}
+
 void sched_note_deadline(struct vcpu *v, uint64_t deadline)
 {
-	struct runqueue *rq = rq_of(v);
-	uint64_t flags = lock_rq(rq);
+	uint64_t flags;
+	struct runqueue *rq = lock_vcpu_rq(v, &flags);
 
 	note_deadline(rq, deadline);
 	unlock_rq(rq, flags);
@@ -368,8 +387,8 @@ void sched_note_deadline(struct vcpu *v, uint64_t deadline)
 
 void sched_set_timer(struct vcpu *v, uint64_t deadline)
 {
-	struct runqueue *rq = rq_of(v);
-	uint64_t flags = lock_rq(rq);
+	uint64_t flags;
+	struct runqueue *rq = lock_vcpu_rq(v, &flags);
 
 	v->timer_deadline = deadline;
 	note_deadline(rq, deadline);
@@ -385,13 +404,13 @@ static struct vcpu *pick(struct runqueue *rq)
 	for (unsigned i = 0; i < rq->nvcpus; i++) {
 		struct vcpu *v = rq->vcpus[i];
 		if ((v->state != VCPU_RUNNABLE && v->state != VCPU_RUNNING) || v->throttled ||
-		    v->vm->state != VM_RUNNING) /* paused VMs do not run */
+		    v->vm->state != VM_RUNNING) /* paused VMs do not run; evicted are throttled */
 			continue;
 		runnable++;
 		if (!best || v->vruntime < best->vruntime)
 			best = v;
 	}
-	rq->nrunnable = runnable;
+	__atomic_store_n(&rq->nrunnable, runnable, __ATOMIC_RELAXED); /* (read by balancing) */
 	if (best)
 		rq->min_vruntime = best->vruntime;
 	return best;
@@ -400,13 +419,13 @@ static struct vcpu *pick(struct runqueue *rq)
 /* The next moment the scheduler must look again: slice end, a deadline, or the period end. */
 static uint64_t next_event(struct runqueue *rq, uint64_t now)
 {
-	uint64_t next = now + period_ticks() - MIN(now - rq->period_start, period_ticks());
+	uint64_t next = now + period_ticks(rq) - MIN(now - rq->period_start, period_ticks(rq));
 	struct vcpu *cur = rq->current;
 
 	if (cur && rq->nrunnable > 1)
 		next = MIN(next, rq->slice_end);
 	if (cur && cur->vm->cfg.cap) { /* when its cap's budget for this period runs out */
-		uint64_t budget = ((uint64_t)cur->vm->cfg.cap * period_ticks() + 99) / 100;
+		uint64_t budget = ((uint64_t)cur->vm->cfg.cap * period_ticks(rq) + 99) / 100;
 		next = MIN(next, cur->run_start + budget - MIN(budget, cur->period_ticks));
 	}
 	return MIN(next, rq->next_deadline);
@@ -441,8 +460,63 @@ static void forget_stopped(void)
 		arch_vcpu_forget(v);
 }
 
-/* Picks a vCPU, idling in WFI until one is runnable. Called with the runqueue locked. */
-static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
+/*
+ * @prev (that exited) is still loaded here but may not run here any more (sched_pin): it must
+ * leave, and it cannot while this CPU idles inside its exit, where its x19-x29 are live. So the
+ * exit switches to the idle stub instead (vcpu_trap.c), which saves them and idles afresh.
+ */
+static bool must_leave(const struct vcpu *prev)
+{
+	return prev && prev->evicted && prev->state != VCPU_OFF && this_cpu()->loaded == prev;
+}
+
+/* Idle: looks for work on other CPUs, at most once a millisecond while none is found. */
+static bool idle_balance(struct runqueue *rq, uint64_t now)
+{
+	bool pulled;
+
+	if (now < rq->next_pull)
+		return false;
+	pulled = sched_balance();
+	rq->next_pull = pulled ? 0 : now + sched_period_ticks() / 10;
+	return pulled;
+}
+
+/*
+ * Nothing to run: idles once (WFI, or background work) with the runqueue unlocked, and returns
+ * true; or returns false, still locked, if the exit must switch to the idle stub (must_leave).
+ * Out of line: the switch path (pick_or_idle) stays short.
+ */
+static __attribute__((noinline)) bool idle(struct runqueue *rq, uint64_t *flags, struct vcpu *prev,
+					   uint64_t now)
+{
+	struct cpu *self = this_cpu();
+
+	rq->current = NULL;
+	arm(rq, next_event(rq, now));
+	if (must_leave(prev)) {
+		rq->next_pull = 0; /* push it as soon as this CPU idles */
+		return false;
+	}
+	unlock_rq(rq, *flags);
+	forget_stopped();
+	/* idle: holds nothing of any VM (sched_quiesce) */
+	__atomic_store_n(&self->passes, self->passes + 1, __ATOMIC_RELEASE);
+	if (!idle_balance(rq, now)) { /* (if it pulled a vCPU: pick again at once) */
+		if (sched_idle_work())
+			arch_irq_poll(); /* a wake-up may be waiting */
+		else
+			arch_wait_for_interrupt();
+	}
+	*flags = lock_rq(rq);
+	return true;
+}
+
+/*
+ * Picks a vCPU, idling in WFI until one is runnable. Called with the runqueue locked. NULL: the
+ * exit must switch to the idle stub (must_leave).
+ */
+static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags, struct vcpu *prev)
 {
 	for (;;) {
 		uint64_t now = arch_counter_now();
@@ -453,40 +527,39 @@ static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags)
 		next = pick(rq);
 		if (next) {
 			next->run_start = now;
-			rq->slice_end = now + slice_ticks();
+			rq->slice_end = now + slice_ticks(rq);
 			return next;
 		}
-		rq->current = NULL;
-		arm(rq, next_event(rq, now));
-		unlock_rq(rq, *flags);
-		forget_stopped();
-		this_cpu()->passes++; /* idle: holds nothing of any VM (sched_quiesce) */
-		if (sched_idle_work())
-			arch_irq_poll(); /* a wake-up may be waiting */
-		else
-			arch_wait_for_interrupt();
-		*flags = lock_rq(rq);
+		if (!idle(rq, flags, prev, now))
+			return NULL;
 	}
 }
 
 struct vcpu *sched_next(struct vcpu *prev)
 {
-	struct runqueue *rq = &this_cpu()->rq;
+	struct cpu *self = this_cpu();
+	struct runqueue *rq = &self->rq;
 	struct vcpu *next;
 	uint64_t flags;
 
 	if (prev && prev->state == VCPU_RUNNING && !rq->need_resched)
 		return prev;
-	this_cpu()->passes++; /* a scheduling point (sched_quiesce) */
+	/* A scheduling point (sched_quiesce); released: the registers of a vCPU this CPU switched
+	 * away from before are in memory (sched_balance.c reads it with acquire). */
+	__atomic_store_n(&self->passes, self->passes + 1, __ATOMIC_RELEASE);
 	flags = lock_rq(rq);
 	if (prev && rq->current == prev) {
 		account(rq, prev, arch_counter_now());
 		if (prev->state == VCPU_RUNNING)
 			prev->state = VCPU_RUNNABLE;
 	}
-	next = pick_or_idle(rq, &flags);
+	next = pick_or_idle(rq, &flags, prev);
 	/* Cleared after the pick: wake-ups while idling set it, and the pick has seen them. */
 	rq->need_resched = false;
+	if (__builtin_expect(!next, 0)) {
+		unlock_rq(rq, flags);
+		return arch_vcpu_idle_stub();
+	}
 	next->state = VCPU_RUNNING;
 	rq->current = next;
 	arm(rq, next_event(rq, next->run_start));
@@ -549,6 +622,7 @@ void sched_timer_irq(void)
 {
 	struct runqueue *rq = &this_cpu()->rq;
 	uint64_t flags = lock_rq(rq), now = arch_counter_now();
+	bool balance;
 
 	if (rq->current) /* charged to the cap period it ran in, before a new one starts */
 		account(rq, rq->current, now);
@@ -562,5 +636,9 @@ void sched_timer_irq(void)
 		arch_timer_disarm();
 	else
 		arm(rq, next_event(rq, now));
+	balance = rq->balance_due;
+	rq->balance_due = false;
 	unlock_rq(rq, flags);
+	if (balance) /* once a period, outside the exit and event paths */
+		sched_balance();
 }

@@ -19,6 +19,7 @@
 #include <skiff/smp.h>
 #include <skiff/spin_table.h>
 #include <skiff/timer.h>
+#include <skiff/vcpu_trap.h>
 
 #define SMP_START_TIMEOUT_MS 1000
 
@@ -194,5 +195,5 @@ void smp_secondary_main(struct cpu *c)
 	arch_virt_cpu_init();
 	kprintf("cpu %u: online, MPIDR 0x%lx, %s\n", c->index, c->hwid, irq_chip_name());
 	__atomic_store_n(&c->state, CPU_READY, __ATOMIC_RELEASE);
-	arch_vcpu_enter_first(sched_next(NULL));
+	vcpu_enter_first();
 }

@@ -11,19 +11,52 @@
 
 extern struct vmid_space vmids;
 
-/* Switches the hardware to @next if it is not loaded yet, refreshing its VMID on the way. */
-static void load(struct cpu *c, struct vcpu *next)
+/*
+ * A VM's new VMID, before any CPU may switch to it (under the VMID lock): stage-2 TLB maintenance
+ * and every vCPU's VTTBR use it from now on. Only then is its generation published, so a CPU
+ * that finds the VM's VMID current finds its vCPUs' VTTBRs current too.
+ */
+static void assign_vmid(void *ctx, uint16_t vmid)
+{
+	struct vm *vm = ctx;
+
+	vm->s2.vmid = vmid;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vmid);
+}
+
+/*
+ * @prev's EL1 state is in memory now; its x19-x29 will be once this CPU is back at a scheduling
+ * point (guest_entry.S saves them after this, on the way to the next guest): both are what
+ * another CPU checks before moving @prev (sched_balance.c unloaded).
+ */
+static void let_go(struct cpu *c, struct vcpu *prev)
+{
+	if (prev->vtimer_deadline) /* its guest timer is now the scheduler's to watch */
+		sched_note_deadline(prev, prev->vtimer_deadline);
+	__atomic_store_n(&prev->unload_pass, c->passes, __ATOMIC_RELAXED);
+}
+
+/*
+ * Switches the hardware to @next if it is not loaded yet, refreshing its VMID on the way; or,
+ * for the idle stub (no VM), only saves what is loaded.
+ */
+static inline __attribute__((always_inline)) void load(struct cpu *c, struct vcpu *next)
 {
 	struct vm *vm = next->vm;
+	struct vcpu *prev = c->loaded;
 
-	vmid_refresh(&vmids, &vm->vmid, &vm->vmid_gen);
-	vm->s2.vmid = vm->vmid; /* stage-2 TLB maintenance targets the current VMID */
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		arch_vcpu_set_stage2(&vm->vcpus[i], vm->s2.root, vm->vmid);
-	arch_vcpu_switch(c->loaded, next);
-	if (c->loaded && c->loaded->vtimer_deadline) /* its guest timer is now ours to watch */
-		sched_note_deadline(c->loaded, c->loaded->vtimer_deadline);
-	c->loaded = next;
+	if (__builtin_expect(!vm, 0)) {
+		arch_vcpu_unload(prev);
+		let_go(c, prev);
+		__atomic_store_n(&c->loaded, NULL, __ATOMIC_RELEASE);
+		return;
+	}
+	vmid_refresh(&vmids, c->index, &vm->vmid, &vm->vmid_gen, assign_vmid, vm);
+	arch_vcpu_switch(prev, next);
+	if (prev)
+		let_go(c, prev);
+	__atomic_store_n(&c->loaded, next, __ATOMIC_RELEASE);
 }
 
 static void resume_ack(struct vcpu *v)
@@ -53,6 +86,21 @@ struct vcpu *vcpu_exit_resched(struct vcpu *v)
 		resume_ack(next);
 	c->vcpu = next;
 	return next;
+}
+
+void vcpu_enter_first(void)
+{
+	struct cpu *c = this_cpu();
+	struct vcpu *next;
+
+	c->vcpu = NULL; /* (after the idle stub: no exit is being handled) */
+	next = sched_next(NULL);
+	if (next != c->loaded)
+		load(c, next);
+	if (next->resume_ack)
+		resume_ack(next);
+	c->vcpu = next;
+	arch_vcpu_enter_first(next);
 }
 
 struct vcpu *vcpu_wait(struct vcpu *v, bool wfe, uint64_t deadline)

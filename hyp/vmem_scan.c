@@ -9,16 +9,19 @@
  * It runs when the CPU would otherwise idle (sched_idle_work) and stops once a whole pass over
  * every VM found nothing, until some VM takes a new private frame.
  *
- * Other CPUs run guests meanwhile, so a page may change while it is looked at. The first look
- * (zero? hash known?) is a guess; a page worth merging is then made read-only (break, TLB
- * invalidate, make: D8.14), so that a guest's write faults and waits for the VM's lock, and only
- * what is compared then counts. A page that stays private is made writable again. (On one CPU
- * the scanner ran only while no guest did, which had hidden this.)
+ * SMP: the guests run on other CPUs meanwhile, so a page may change while it is looked at. The
+ * first look (zero? hash known?) is a guess; a page worth merging is then unmapped (break-before-
+ * make's break: its TLB entries invalidated, inner shareable, D8.14), so that an access faults
+ * and waits for the VM's lock, and only what is compared then counts; it is mapped again, merged
+ * or as it was, before the lock is let go (the one invalidation a merge costs, as on one CPU).
+ * (On one CPU the scanner ran only while no guest did, which had hidden this.)
+ * The scanner holds one VM lock at a time: a candidate page of another VM (or of the same one)
+ * is first made a shared frame of its own under that VM's lock alone ("promoted"), and the page
+ * that matched it is looked at again, when the ordinary lookup of shared frames finds it.
  */
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
 #include <skiff/sched.h>
-#include <skiff/smp.h>
 #include <skiff/string.h>
 #include <skiff/vm.h>
 #include <skiff/vmem.h>
@@ -50,7 +53,8 @@ static struct {
 	uint64_t pass_found; /* merges in this pass */
 	uint64_t pass_scanned;
 	uint64_t last_found, last_scanned; /* of the last full pass */
-	bool resting; /* the last pass found nothing: wait for new private pages */
+	bool resting;             /* the last pass found nothing: wait for new private pages */
+	struct candidate promote; /* a candidate to make a shared frame (serial 0: none) */
 	struct candidate cand[CAND_BUCKETS][CAND_WAYS];
 	uint8_t cand_next[CAND_BUCKETS]; /* the way to replace next */
 } scan;
@@ -93,20 +97,6 @@ static void remap_shared(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa, p
 	scan.pass_found++;
 }
 
-/*
- * Under @vm's lock: the private page at @ipa in @slot read-only (@frozen) or writable again.
- * Frozen, its content holds still: the invalidate has completed every write through the old
- * entry, and a new one faults and waits for the lock this CPU holds.
- */
-static void freeze(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa, bool frozen)
-{
-	if (smp_ncpus() == 1)
-		return; /* the scanner runs on an idle CPU: no guest runs at all */
-	pgtable_set_leaf(&vm->s2, slot, ipa,
-			 frozen ? arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, pa, MM_R | MM_X) :
-				  vmem_leaf(pa, true));
-}
-
 /* The private, unpinned frame of the page at @ipa, if it is one. */
 static bool private_frame(struct vm *vm, uint64_t ipa, pte_t **slot, paddr_t *pa)
 {
@@ -118,26 +108,11 @@ static bool private_frame(struct vm *vm, uint64_t ipa, pte_t **slot, paddr_t *pa
 	       !vmem_meta(*pa)->pins;
 }
 
-/* Whether a shared frame or a candidate other than (@vm, @ipa) has @hash: a merge may follow. */
-static bool hash_known(const struct vm *vm, uint64_t ipa, uint32_t hash)
-{
-	uint64_t flags = arch_irq_save();
-	bool found = false;
-
-	arch_spin_lock(&vmem.lock);
-	for (struct frame_meta *m = vmem_table_first(hash); m && !found; m = vmem_table_next(m))
-		found = m->hash == hash;
-	arch_spin_unlock(&vmem.lock);
-	arch_irq_restore(flags);
-	for (unsigned w = 0; w < CAND_WAYS && !found; w++) {
-		const struct candidate *c = &scan.cand[hash % CAND_BUCKETS][w];
-		found = c->serial && c->hash == hash && !(c->serial == vm->serial && c->ipa == ipa);
-	}
-	return found;
-}
-
-/* A shared frame with the content of @page, its reference taken; false if none. */
-static bool take_shared(const uint64_t *page, uint32_t hash, paddr_t *to)
+/*
+ * A shared frame with the content of @page: in *@to, its reference taken if @take; false if
+ * none.
+ */
+static bool find_shared(const uint64_t *page, uint32_t hash, paddr_t *to, bool take)
 {
 	uint64_t flags = arch_irq_save();
 	bool found = false;
@@ -146,8 +121,10 @@ static bool take_shared(const uint64_t *page, uint32_t hash, paddr_t *to)
 	for (struct frame_meta *m = vmem_table_first(hash); m && !found; m = vmem_table_next(m)) {
 		if (m->hash != hash || !pages_equal(pa_to_ptr(vmem_table_frame(m)), page))
 			continue;
-		m->refs++;
-		vmem.st.shared_pages++;
+		if (take) {
+			m->refs++;
+			vmem.st.shared_pages++;
+		}
 		*to = vmem_table_frame(m);
 		found = true;
 	}
@@ -157,114 +134,110 @@ static bool take_shared(const uint64_t *page, uint32_t hash, paddr_t *to)
 }
 
 /*
- * Under @vm's lock: the candidate @c (a page of @other, possibly @vm itself) has @page's content?
- * Then its frame becomes a shared frame mapped by both. @other's lock is taken inside @vm's:
- * only the scanner holds two VM locks, and one CPU at a time runs it (vmem_reclaim_enter), so
- * no other CPU can hold them in the opposite order.
+ * Under @vm's lock: its page at @ipa unmapped (break-before-make's break: its TLB entries are
+ * invalidated, inner shareable), so that its guest, running on another CPU, cannot change it
+ * while it is compared: an access faults and waits for the lock. The entry is made again before
+ * the lock is let go (no second invalidation: it is not valid meanwhile).
  */
-static bool merge_candidate(struct vm *vm, const struct candidate *c, const uint64_t *page,
-			    uint32_t hash, paddr_t *to)
+static void hold_page(struct vm *vm, pte_t *slot, uint64_t ipa)
 {
-	struct vm *other = vm_get(c->vm_id);
-	uint64_t flags = 0;
-	pte_t *slot;
-	bool ok;
-
-	if (!other || other->serial != c->serial)
-		return false;
-	if (other != vm)
-		flags = vmem_lock_vm(other);
-	ok = private_frame(other, c->ipa, &slot, to);
-	if (ok) { /* compared frozen (see the file comment) */
-		freeze(other, slot, c->ipa, *to, true);
-		ok = pages_equal(pa_to_ptr(*to), page);
-		if (!ok)
-			freeze(other, slot, c->ipa, *to, false);
-	}
-	if (ok) {
-		uint64_t tf = arch_irq_save();
-		arch_spin_lock(&vmem.lock);
-		vmem_meta(*to)->refs = 2;
-		vmem_table_insert(*to, hash);
-		vmem.st.shared_pages += 2;
-		arch_spin_unlock(&vmem.lock);
-		arch_irq_restore(tf);
-		pgtable_set_leaf(&other->s2, slot, c->ipa,
-				 arch_mm_pte_leaf(MM_STAGE2, MM_LEVELS - 1, *to, MM_R | MM_X));
-		other->mem.resident--;
-		other->mem.shared++;
-	}
-	if (other != vm)
-		vmem_unlock_vm(other, flags);
-	return ok;
+	pgtable_set_leaf(&vm->s2, slot, ipa, arch_mm_pte_absent());
 }
 
-/* Under @vm's lock, the page frozen: merges it if its content is known; false if not. */
-static bool merge(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa)
+/*
+ * Under @vm's lock: the private page at @ipa (frame @pa) looked like a zero page (@zero) or like
+ * a shared frame. Held (hold_page), it is compared again and merged, or mapped as it was.
+ */
+static void merge(struct vm *vm, pte_t *slot, uint64_t ipa, paddr_t pa, bool zero, uint32_t hash)
 {
 	const uint64_t *page = pa_to_ptr(pa);
-	uint32_t hash;
-	paddr_t to;
+	pte_t was = *slot;
+	paddr_t to = vmem.zero;
 
-	if (page_is_zero(page)) {
-		remap_shared(vm, slot, ipa, pa, vmem.zero);
+	hold_page(vm, slot, ipa);
+	if (zero ? !page_is_zero(page) : !find_shared(page, hash, &to, true)) {
+		arch_mm_pte_write(slot, was);
+		return;
+	}
+	remap_shared(vm, slot, ipa, pa, to);
+	if (zero)
 		vmem.st.zero_pages++;
-		return true;
-	}
-	hash = page_hash(page);
-	if (take_shared(page, hash, &to)) {
-		remap_shared(vm, slot, ipa, pa, to);
-		return true;
-	}
-	for (unsigned w = 0; w < CAND_WAYS; w++) {
-		struct candidate *c = &scan.cand[hash % CAND_BUCKETS][w];
-		if (!c->serial || c->hash != hash || (c->serial == vm->serial && c->ipa == ipa) ||
-		    !merge_candidate(vm, c, page, hash, &to))
-			continue;
-		/* merge_candidate may have changed this VM's table (same VM): look again */
-		slot = pgtable_leaf_slot(&vm->s2, ipa, false);
-		remap_shared(vm, slot, ipa, pa, to);
-		c->serial = 0;
-		return true;
-	}
-	return false;
 }
 
-static void remember(const struct vm *vm, uint64_t ipa, uint32_t hash)
+/*
+ * Candidate @c (a private page seen earlier) matched another page by hash: it becomes a shared
+ * frame of its own (one mapper, in the table) under its VM's lock alone, if its content still
+ * has that hash once it is read-only. The page that matched finds it then (find_shared).
+ */
+static void promote(const struct candidate *c)
 {
-	unsigned b = hash % CAND_BUCKETS;
-
-	scan.cand[b][scan.cand_next[b]++ % CAND_WAYS] =
-		(struct candidate){ vm->serial, ipa, vm->id, hash };
-}
-
-/* Under @vm's lock: one page looked at. */
-static void scan_page(struct vm *vm, uint64_t ipa)
-{
-	const uint64_t *page;
-	uint32_t hash = 0;
+	struct vm *vm = vm_get(c->vm_id);
+	uint64_t flags, tf;
 	pte_t *slot;
 	paddr_t pa;
-	bool zero;
+
+	if (!vm || vm->serial != c->serial)
+		return;
+	flags = vmem_lock_vm(vm);
+	if (private_frame(vm, c->ipa, &slot, &pa)) {
+		pte_t was = *slot;
+		hold_page(vm, slot, c->ipa); /* a shared frame if its content is still... */
+		if (page_hash(pa_to_ptr(pa)) == c->hash) {
+			tf = arch_irq_save();
+			arch_spin_lock(&vmem.lock);
+			vmem_meta(pa)->refs = 1;
+			vmem_table_insert(pa, c->hash);
+			vmem.st.shared_pages++;
+			arch_spin_unlock(&vmem.lock);
+			arch_irq_restore(tf);
+			vm->mem.resident--;
+			vm->mem.shared++;
+			arch_mm_pte_write(slot, vmem_leaf(pa, false));
+		} else { /* ...what was seen */
+			arch_mm_pte_write(slot, was);
+		}
+	}
+	vmem_unlock_vm(vm, flags);
+}
+
+/*
+ * Under @vm's lock: one page looked at. False if it must be looked at again once @vm's lock is
+ * let go: a candidate it matches is to be promoted first (scan.promote).
+ */
+static bool scan_page(struct vm *vm, uint64_t ipa)
+{
+	pte_t *slot;
+	paddr_t pa, to;
+	const uint64_t *page;
+	uint32_t hash;
+	struct candidate *c;
 
 	vmem.st.scanned++;
 	if (!private_frame(vm, ipa, &slot, &pa))
-		return;
+		return true;
 	scan.pass_scanned++;
 	page = pa_to_ptr(pa);
-	zero = page_is_zero(page); /* a guess while the guest may still write it */
-	if (!zero)
-		hash = page_hash(page);
-	if (!zero && !hash_known(vm, ipa, hash)) {
-		remember(vm, ipa, hash);
-		return;
+	if (page_is_zero(page)) {
+		merge(vm, slot, ipa, pa, true, 0);
+		return true;
 	}
-	freeze(vm, slot, ipa, pa, true);
-	if (merge(vm, slot, ipa, pa))
-		return;
-	slot = pgtable_leaf_slot(&vm->s2, ipa, false);
-	freeze(vm, slot, ipa, pa, false);
-	remember(vm, ipa, page_hash(page));
+	hash = page_hash(page);
+	if (find_shared(page, hash, &to, false)) {
+		merge(vm, slot, ipa, pa, false, hash);
+		return true;
+	}
+	for (unsigned w = 0; w < CAND_WAYS; w++) {
+		c = &scan.cand[hash % CAND_BUCKETS][w];
+		if (!c->serial || c->hash != hash || (c->serial == vm->serial && c->ipa == ipa))
+			continue;
+		scan.promote = *c;
+		c->serial = 0;
+		scan.pass_scanned--; /* counted when it is looked at again */
+		return false;
+	}
+	c = &scan.cand[hash % CAND_BUCKETS][scan.cand_next[hash % CAND_BUCKETS]++ % CAND_WAYS];
+	*c = (struct candidate){ vm->serial, ipa, vm->id, hash };
+	return true;
 }
 
 /* Moves the cursor to the next VM with RAM; true when that wrapped around (a pass ended). */
@@ -328,9 +301,17 @@ bool vmem_scan(unsigned budget)
 				scan.off = ALIGN_DOWN(scan.off, MiB(2)) + MiB(2) - PAGE_SIZE;
 				continue;
 			}
-			scan_page(vm, ipa);
+			if (!scan_page(vm, ipa)) {
+				vmem.st.scanned--; /* (looked at again next, with the same budget)
+						    */
+				break;
+			}
 		}
 		vmem_unlock_vm(vm, flags);
+		if (scan.promote.serial) { /* one VM lock at a time: @vm's is let go */
+			promote(&scan.promote);
+			scan.promote.serial = 0;
+		}
 	}
 	return true;
 }

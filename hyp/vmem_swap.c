@@ -16,6 +16,16 @@
  *
  * The disk: slot 0 holds a signature ("SKIFFSWP"); a disk whose first sector is neither blank
  * nor that signature is not used. Slots are 4 KiB (8 sectors).
+ *
+ * SMP: faults on any CPU (each under its own VM's lock) and completions (the disk's interrupt, on
+ * whichever CPU takes it) change the transfers and the slot bitmap: they are under the swap lock
+ * (sw.lock). Lock order: vm.lock, then sw.lock, then the frame pool and the disk's lock (leaves).
+ * A completion holds no lock when it is called; it looks at its transfer under the swap lock
+ * (dropped meanwhile: freed there), finds the VM again by id and serial (vm_get: a VM found so
+ * stays valid until this CPU's next scheduling point, sched_quiesce) and then takes the VM's
+ * lock and the swap lock. A VM that
+ * is going (destroyed: no longer listed) drops its transfers itself (vmem_swap_drop): whichever
+ * of the two comes second frees the frame and the slot.
  */
 #include <skiff/console.h>
 #include <skiff/mm.h>
@@ -39,14 +49,18 @@ struct swap_io {
 	enum io_kind kind;
 	bool dropped;   /* the page left its VM meanwhile: nothing to update, only to free */
 	bool cancelled; /* a write-out whose page was touched again: the frame stays mapped */
+	bool orphan;    /* done, and its VM could not be found: vmem_swap_drop frees it */
 	unsigned tries;
 	struct vm *vm;
+	unsigned vm_id;
+	uint64_t serial; /* the VM's, to find it again (ids are reused) */
 	uint64_t ipa;
 	paddr_t frame;
 	uint64_t slot;
 };
 
 static struct {
+	struct spinlock lock; /* io[], the bitmap, hint, outs_in_flight, the swap counts */
 	struct swap_device dev;
 	bool attached, usable, failing;
 	uint64_t *bitmap; /* slot in use */
@@ -60,6 +74,20 @@ static struct {
 } sw;
 
 static void io_done(void *ctx, int status);
+
+static uint64_t lock_swap(void)
+{
+	uint64_t flags = arch_irq_save();
+
+	arch_spin_lock(&sw.lock);
+	return flags;
+}
+
+static void unlock_swap(uint64_t flags)
+{
+	arch_spin_unlock(&sw.lock);
+	arch_irq_restore(flags);
+}
 
 static const char *why(int status)
 {
@@ -106,6 +134,7 @@ void vmem_watch_low(void)
 
 /* ---- Slots and transfers ---- */
 
+/* Under the swap lock (as everything below that touches io[] or the bitmap). */
 static bool slot_alloc(uint64_t *out)
 {
 	for (uint64_t k = 0; k < sw.nslots; k++) {
@@ -141,6 +170,35 @@ static unsigned io_index(const struct swap_io *io)
 	return (unsigned)(io - sw.io);
 }
 
+/* A transfer ends: its record is free again. */
+static void io_free(struct swap_io *io)
+{
+	if (io->kind == IO_OUT)
+		sw.outs_in_flight--;
+	io->kind = IO_FREE;
+}
+
+/* A transfer whose page left its VM ends: its frame and slot are let go. */
+static void io_release(struct swap_io *io)
+{
+	frame_free(vmem.fp, io->frame, 1);
+	slot_free(io->slot);
+	io_free(io);
+}
+
+/* A transfer for @vm's page at @ipa (the VM is found again by id and serial on completion). */
+static void io_start(struct swap_io *io, enum io_kind kind, struct vm *vm, uint64_t ipa,
+		     paddr_t frame, uint64_t slot)
+{
+	*io = (struct swap_io){ .kind = kind,
+				.vm = vm,
+				.vm_id = vm->id,
+				.serial = vm->serial,
+				.ipa = ipa,
+				.frame = frame,
+				.slot = slot };
+}
+
 static int io_submit(struct swap_io *io)
 {
 	return sw.dev.submit(sw.dev.dev, io->slot * SLOT_SECTORS, io->frame, PAGE_SIZE,
@@ -165,41 +223,31 @@ static void wake_page_waiters(struct vm *vm)
 
 enum vmem_result vmem_swap_in(struct vm *vm, pte_t *slot, uint64_t ipa, uint64_t swap_slot)
 {
+	uint64_t flags = lock_swap();
 	struct swap_io *io = io_alloc();
+	enum vmem_result r = VMEM_WAIT; /* no transfer slot free: try again when one completes */
 	paddr_t frame;
 
-	if (!io)
-		return VMEM_WAIT; /* every transfer slot busy: try again when one completes */
-	if (!frame_alloc(vmem.fp, 1, 1, &frame))
-		return VMEM_NO_MEMORY;
-	*io = (struct swap_io){
-		.kind = IO_IN, .vm = vm, .ipa = ipa, .frame = frame, .slot = swap_slot
-	};
-	if (io_submit(io)) {
-		io->kind = IO_FREE;
-		frame_free(vmem.fp, frame, 1);
-		return VMEM_WAIT;
+	if (io && !frame_alloc(vmem.fp, 1, 1, &frame)) {
+		r = VMEM_NO_MEMORY;
+	} else if (io) {
+		io_start(io, IO_IN, vm, ipa, frame, swap_slot);
+		if (io_submit(io)) {
+			io->kind = IO_FREE;
+			frame_free(vmem.fp, frame, 1);
+		} else {
+			arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_PAGING, io_index(io)));
+		}
 	}
-	arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_PAGING, io_index(io)));
-	return VMEM_WAIT;
+	unlock_swap(flags);
+	return r;
 }
 
-static void in_done(struct swap_io *io, int status)
+/* Under @vm's lock and the swap lock: a read-back ended (@status). */
+static void in_done(struct vm *vm, struct swap_io *io, int status)
 {
-	struct vm *vm = io->vm;
-	uint64_t flags;
-	pte_t *slot;
+	pte_t *slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
 
-	if (io->dropped) {
-		frame_free(vmem.fp, io->frame, 1);
-		slot_free(io->slot);
-		io->kind = IO_FREE;
-		return;
-	}
-	if (status && ++io->tries < READ_TRIES && !io_submit(io))
-		return;
-	flags = vmem_lock_vm(vm);
-	slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
 	CHECK(slot);
 	if (!status) {
 		pgtable_set_leaf(&vm->s2, slot, io->ipa, vmem_leaf(io->frame, true));
@@ -210,15 +258,19 @@ static void in_done(struct swap_io *io, int status)
 	} else {
 		arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_SWAPPED, io->slot));
 		frame_free(vmem.fp, io->frame, 1);
-	}
-	io->kind = IO_FREE;
-	vmem_unlock_vm(vm, flags);
-	if (status) {
 		sw.failing = true;
+	}
+	io_free(io);
+}
+
+/* After in_done, no lock held: the VM hears of it. */
+static void in_told(struct vm *vm, uint64_t ipa, int status)
+{
+	if (status) {
 		vm_pause(vm, true);
 		kprintf("vm %u '%s' paused: the swap disk could not read back its page at IPA "
 			"0x%lx (%s, %d); the page stays on disk, unpause to try again\n",
-			vm->id, vm->cfg.name, io->ipa, why(status), status);
+			vm->id, vm->cfg.name, ipa, why(status), status);
 		return;
 	}
 	wake_page_waiters(vm);
@@ -229,74 +281,68 @@ static void in_done(struct swap_io *io, int status)
 enum vmem_result vmem_swap_touch(struct vm *vm, pte_t *slot, uint64_t ipa, uint64_t idx)
 {
 	struct swap_io *io = &sw.io[idx];
+	uint64_t flags = lock_swap();
+	enum vmem_result r = VMEM_WAIT; /* being read back: woken when it is mapped */
 
 	CHECK(idx < IO_MAX && io->vm == vm && io->ipa == ipa && !io->dropped);
-	if (io->kind == IO_IN)
-		return VMEM_WAIT;
-	/* A write-out in flight: the frame still holds the page; the guest gets it back. */
-	io->cancelled = true;
-	arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
-	return VMEM_OK;
+	if (io->kind == IO_OUT) {
+		/* A write-out in flight (or done, its completion waiting for the VM's lock): the
+		 * frame still holds the page; the guest gets it back. */
+		io->cancelled = true;
+		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
+		r = VMEM_OK;
+	}
+	unlock_swap(flags);
+	return r;
 }
 
-static void out_done(struct swap_io *io, int status)
+/*
+ * Under @vm's lock and the swap lock: a write-out ended (@status). Returns true if it failed
+ * and swap was working until now (the caller says so).
+ */
+static bool out_done(struct vm *vm, struct swap_io *io, int status)
 {
-	struct vm *vm = io->vm;
-	uint64_t flags;
-	pte_t *slot;
+	pte_t *slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
+	bool first_failure = status && !io->cancelled && !sw.failing;
 
-	sw.outs_in_flight--;
-	if (io->dropped || io->cancelled || status) {
-		if (io->dropped)
-			frame_free(vmem.fp, io->frame, 1);
+	if (io->cancelled || status)
 		slot_free(io->slot);
-	}
-	if (status && !io->dropped && !io->cancelled) {
-		flags = vmem_lock_vm(vm);
-		slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
+	if (status && !io->cancelled) { /* the page stays in memory, writable again */
 		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
-		vmem_unlock_vm(vm, flags);
-		if (!sw.failing)
-			kprintf("swap: writing to %s failed (%s, %d): swap is off; pages already "
-				"there are still read back\n",
-				sw.dev.name, why(status), status);
 		sw.failing = true;
-	} else if (!io->dropped && !io->cancelled) {
-		flags = vmem_lock_vm(vm);
-		slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
+	} else if (!io->cancelled) {
 		arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_SWAPPED, io->slot));
 		vm->mem.resident--;
 		vm->mem.swapped++;
 		vmem.st.swap_outs++;
-		vmem_unlock_vm(vm, flags);
 		frame_free(vmem.fp, io->frame, 1);
 	}
-	if (!io->dropped)
-		wake_page_waiters(vm); /* a transfer slot is free: a vCPU that found none may go */
-	io->kind = IO_FREE;
+	io_free(io);
+	return first_failure;
 }
 
 /* Under @vm's lock: starts writing out the private page in @slot; false if it cannot. */
 static bool page_out(struct vm *vm, pte_t *slot, uint64_t ipa)
 {
+	uint64_t flags = lock_swap(), s;
 	struct swap_io *io = io_alloc();
-	uint64_t s;
+	bool ok = io && slot_alloc(&s);
 
-	if (!io || !slot_alloc(&s))
-		return false;
-	*io = (struct swap_io){
-		.kind = IO_OUT, .vm = vm, .ipa = ipa, .frame = arch_mm_pte_addr(*slot), .slot = s
-	};
-	/* Unmapped first, so the guest cannot change the page while the device reads it. */
-	pgtable_set_leaf(&vm->s2, slot, ipa, vmem_soft(VMEM_SOFT_PAGING, io_index(io)));
-	if (io_submit(io)) {
-		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
-		slot_free(s);
-		io->kind = IO_FREE;
-		return false;
+	if (ok) {
+		io_start(io, IO_OUT, vm, ipa, arch_mm_pte_addr(*slot), s);
+		/* Unmapped first, so the guest cannot change the page while the device reads it. */
+		pgtable_set_leaf(&vm->s2, slot, ipa, vmem_soft(VMEM_SOFT_PAGING, io_index(io)));
+		ok = !io_submit(io);
+		if (ok) {
+			sw.outs_in_flight++;
+		} else {
+			arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
+			slot_free(s);
+			io->kind = IO_FREE;
+		}
 	}
-	sw.outs_in_flight++;
-	return true;
+	unlock_swap(flags);
+	return ok;
 }
 
 /* ---- The clock ---- */
@@ -373,20 +419,24 @@ bool vmem_reclaim(unsigned want)
 
 void vmem_swap_drop(struct vm *vm, uint64_t type, uint64_t payload)
 {
-	struct swap_io *io;
+	uint64_t flags = lock_swap();
+	struct swap_io *io = &sw.io[payload];
 
 	if (type == VMEM_SOFT_SWAPPED) {
 		slot_free(payload);
 		vm->mem.swapped--;
-		return;
+	} else {
+		CHECK(payload < IO_MAX && io->vm == vm && !io->dropped);
+		if (io->kind == IO_OUT)
+			vm->mem.resident--;
+		else
+			vm->mem.swapped--;
+		if (io->orphan) /* done, and its completion gave up on the VM */
+			io_release(io);
+		else /* the frame and slot go when the device is done with them */
+			io->dropped = true;
 	}
-	io = &sw.io[payload];
-	CHECK(payload < IO_MAX && io->vm == vm && !io->dropped);
-	io->dropped = true; /* the frame and slot go when the device is done with them */
-	if (io->kind == IO_OUT)
-		vm->mem.resident--;
-	else
-		vm->mem.swapped--;
+	unlock_swap(flags);
 }
 
 /* ---- Attaching the disk ---- */
@@ -395,6 +445,7 @@ static void label_done(struct swap_io *io, int status)
 {
 	char *page = pa_to_ptr(io->frame);
 	static const char zeros[512];
+	uint64_t flags;
 
 	if (!status && !io->tries) { /* the first sector was read: whose disk is it? */
 		if (memcmp(page, SIGNATURE, sizeof(SIGNATURE) - 1) &&
@@ -420,20 +471,81 @@ static void label_done(struct swap_io *io, int status)
 		kprintf("swap: %s could not be %s (%s, %d): not used\n", sw.dev.name,
 			io->tries ? "labelled" : "read", why(status), status);
 	}
+	flags = lock_swap();
 	frame_free(vmem.fp, io->frame, 1);
 	io->kind = IO_FREE;
+	unlock_swap(flags);
 }
 
+/*
+ * Under the swap lock: the first half of a completion. True if the VM's side is still to do;
+ * false if it ended here (dropped, or a read tried again).
+ */
+static bool io_finish(struct swap_io *io, int status)
+{
+	if (io->dropped) {
+		io_release(io);
+		return false;
+	}
+	if (io->kind == IO_IN && status && ++io->tries < READ_TRIES && !io_submit(io))
+		return false;
+	return true;
+}
+
+/* The VM of completed transfer @io, or NULL if it is going (then @io is its to drop). */
+static struct vm *io_owner(struct swap_io *io)
+{
+	struct vm *vm = vm_get(io->vm_id);
+	uint64_t flags;
+
+	if (vm && vm == io->vm && vm->serial == io->serial)
+		return vm;
+	flags = lock_swap();
+	if (io->dropped)
+		io_release(io);
+	else
+		io->orphan = true;
+	unlock_swap(flags);
+	return NULL;
+}
+
+/* A transfer completed (the disk's interrupt; no lock held). */
 static void io_done(void *ctx, int status)
 {
 	struct swap_io *io = ctx;
+	uint64_t flags, vflags;
+	bool out = io->kind == IO_OUT, failed = false, live;
+	uint64_t ipa = io->ipa;
+	struct vm *vm;
 
-	if (io->kind == IO_OUT)
-		out_done(io, status);
-	else if (io->kind == IO_IN)
-		in_done(io, status);
-	else
+	if (io->kind == IO_LABEL) {
 		label_done(io, status);
+		return;
+	}
+	flags = lock_swap();
+	live = io_finish(io, status);
+	unlock_swap(flags);
+	if (!live || !(vm = io_owner(io)))
+		return;
+	vflags = vmem_lock_vm(vm);
+	flags = lock_swap();
+	live = !io->dropped; /* (a reboot may have dropped it meanwhile) */
+	if (!live)
+		io_release(io);
+	else if (out)
+		failed = out_done(vm, io, status);
+	else
+		in_done(vm, io, status);
+	unlock_swap(flags);
+	vmem_unlock_vm(vm, vflags);
+	if (failed)
+		kprintf("swap: writing to %s failed (%s, %d): swap is off; pages already there are "
+			"still read back\n",
+			sw.dev.name, why(status), status);
+	if (live && !out)
+		in_told(vm, ipa, status);
+	else if (live) /* a transfer slot is free: a vCPU that found none may go */
+		wake_page_waiters(vm);
 }
 
 void vmem_swap_init(void)

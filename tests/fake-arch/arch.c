@@ -185,7 +185,8 @@ void arch_spin_lock(struct spinlock *l)
 	if (l->next != l->owner)
 		fake_violation("spinlock %p taken twice (deadlock on real hardware)", (void *)l);
 	l->next++;
-	fake.locks_held++;
+	if (++fake.locks_held > fake.max_locks_held)
+		fake.max_locks_held = fake.locks_held;
 }
 
 void arch_spin_unlock(struct spinlock *l)

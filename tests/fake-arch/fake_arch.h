@@ -57,6 +57,7 @@ struct fake_state {
 	unsigned dcache_cleans, dcache_invalidates;
 	/* Locks */
 	unsigned locks_held;
+	unsigned max_locks_held; /* the most held at once */
 	/* arch_halt: counted; longjmps to *halt_jmp if set (EXPECT_PANIC), else fails the test */
 	unsigned halts;
 	jmp_buf *halt_jmp;
@@ -170,6 +171,11 @@ struct fake_vcpu_state {
 	struct vcpu *last_prev;
 	struct vcpu *loaded;
 	unsigned forgets; /* arch_vcpu_forget calls */
+	unsigned unloads; /* arch_vcpu_unload calls */
+	unsigned stubs;   /* arch_vcpu_idle_stub calls */
+	/* arch_vcpu_enter_first records the vCPU and longjmps to *enter_jmp (NULL: aborts) */
+	struct vcpu *entered;
+	jmp_buf *enter_jmp;
 };
 
 extern struct fake_vcpu_state fake_vcpu;

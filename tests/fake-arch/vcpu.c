@@ -70,6 +70,21 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	next->arch.switches_in++;
 }
 
+void arch_vcpu_unload(struct vcpu *prev)
+{
+	fake_vcpu.unloads++;
+	fake_vcpu.last_prev = prev;
+	fake_vcpu.loaded = NULL;
+}
+
+static struct vcpu idle_stub; /* vm NULL: the exit path tells it apart so */
+
+struct vcpu *arch_vcpu_idle_stub(void)
+{
+	fake_vcpu.stubs++;
+	return &idle_stub;
+}
+
 void arch_vcpu_vtimer_mask(struct vcpu *v)
 {
 	v->arch.vtimer_masked = true;
@@ -84,6 +99,9 @@ void arch_vcpu_vtimer_mask_loaded(void)
 
 void arch_vcpu_enter_first(struct vcpu *v)
 {
-	(void)v;
-	abort(); /* boot-only; unit tests never enter a guest */
+	fake_vcpu.entered = v;
+	if (!fake_vcpu.enter_jmp)
+		abort(); /* a test that enters a guest catches it (vcpu_enter_first never returns)
+			  */
+	longjmp(*fake_vcpu.enter_jmp, 1);
 }

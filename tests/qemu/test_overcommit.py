@@ -9,13 +9,19 @@ identical pages into shared frames; every page must still read back what its VM 
 """
 import re
 
+import pytest
+
 from vmrun import qemu_command, run_until
 
 COUNT = 16
 
 
-def test_guests_promised_8x_the_machine_keep_every_page():
-    con = run_until(qemu_command("test-overcommit", ram_mib=256),
+# -smp 4: faults and sharing on several CPUs at once, the guests running while the scanner looks
+# at their pages (docs/smp.md). Every page must verify; how much was shared by the first check
+# depends on how long the CPUs idled meanwhile, so it is checked on one CPU only.
+@pytest.mark.parametrize("smp", [1, 4])
+def test_guests_promised_8x_the_machine_keep_every_page(smp):
+    con = run_until(qemu_command("test-overcommit", ram_mib=256, smp=smp),
                     r"^\[vm\d{3}\] memstress: vm \d+ done", COUNT, timeout=240)
     assert not con.timed_out, con
     assert not con.grep(r"rejected|parked|FAIL|pv: |PANIC"), con
@@ -29,7 +35,8 @@ def test_guests_promised_8x_the_machine_keep_every_page():
     # after writing): sharing folded their pages, as each VM's round-1 figures show.
     free_mib = int(con.grep(r"^  free  (\d+) MiB in \d+ frames")[0][1])
     assert COUNT * 16 > free_mib, con
-    assert sum(int(m[4]) for m in passes if m[2] == "1") > 128 * 1024, con
+    if smp == 1:
+        assert sum(int(m[4]) for m in passes if m[2] == "1") > 128 * 1024, con
 
 
 def test_sharing_ballooning_and_swap_together_keep_every_page(tmp_path):

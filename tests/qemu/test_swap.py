@@ -8,6 +8,8 @@ holds data, the VMs wait for memory and the console says why.
 """
 import subprocess
 
+import pytest
+
 from vmrun import qemu_command, run_until
 
 COUNT = 4
@@ -22,8 +24,8 @@ def disk(path, mib=128, first_bytes=b""):
             f"-device virtio-blk-device,drive=swap")
 
 
-def run(extra, count=COUNT, timeout=180, until=DONE):
-    return run_until(qemu_command("test-swap", ram_mib=128, extra=extra), until, count,
+def run(extra, count=COUNT, timeout=180, until=DONE, smp=1):
+    return run_until(qemu_command("test-swap", ram_mib=128, extra=extra, smp=smp), until, count,
                      timeout=timeout)
 
 
@@ -64,14 +66,19 @@ def test_a_disk_holding_data_is_not_swapped_to(tmp_path):
         assert not any(f.read(1 << 20))
 
 
-def test_a_full_disk_makes_vms_wait_and_say_why(tmp_path):
-    con = run(disk(tmp_path / "small.img", mib=8), count=1, timeout=90,
+# -smp 2 (here and below): faults on two CPUs at once, completions on whichever CPU takes the
+# disk's interrupt, reclaim on whichever idles (the swap lock, hyp/vmem_swap.c). The full test
+# above on -smp 2 passes too but takes twice as long (two CPUs' TCG threads on two host cores).
+@pytest.mark.parametrize("smp", [1, 2])
+def test_a_full_disk_makes_vms_wait_and_say_why(tmp_path, smp):
+    con = run(disk(tmp_path / "small.img", mib=8), count=1, timeout=90, smp=smp,
               until=r"waits for memory: .* and the swap disk is full")
     assert not con.timed_out, con
     assert not con.grep(r"FAIL|PANIC|parked"), con
 
 
-def test_a_failing_disk_turns_swap_off_and_loses_nothing(tmp_path):
+@pytest.mark.parametrize("smp", [1, 2])
+def test_a_failing_disk_turns_swap_off_and_loses_nothing(tmp_path, smp):
     """QEMU's blkdebug driver fails every write to the first swap slot (sector 8): the label in
     slot 0 is written, the first page written out fails. Swap goes off, the page stays in
     memory, and the VMs wait for memory with the reason."""
@@ -80,7 +87,7 @@ def test_a_failing_disk_turns_swap_off_and_loses_nothing(tmp_path):
         f.truncate(128 << 20)
     conf.write_text('[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "8"\n')
     con = run(f"-drive if=none,id=swap,format=raw,file=blkdebug:{conf}:{img} "
-              f"-device virtio-blk-device,drive=swap", count=1, timeout=90,
+              f"-device virtio-blk-device,drive=swap", count=1, timeout=90, smp=smp,
               until=r"waits for memory: .* and the swap disk failed")
     assert not con.timed_out, con
     assert con.grep(r"^swap: writing to virtio-blk failed \(.*\): swap is off"), con

@@ -568,6 +568,7 @@ static void test_pinned_to_offline_cpus_is_refused(void **state)
 	guests[0].cfg.cpu_mask = 1U << 3;
 	guests[0].cfg.weight = 256;
 	v->vm = &guests[0];
+	v->cpu_mask = 1U << 3; /* placement follows the vCPU's own mask (sched_attach copies it) */
 	assert_int_equal(sched_place(v), SCHED_NO_CPU);
 	assert_false(sched_attach(v));
 }

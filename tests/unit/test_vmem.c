@@ -178,6 +178,48 @@ static void test_identical_pages_share_one_frame_until_written(void **state)
 	assert_int_equal(bad_bytes(a, 11, 3, false), 1);
 }
 
+/* The log has @vm's entry for page @n broken (made invalid from valid: its TLB entries go). */
+static bool held(struct vm *vm, unsigned n)
+{
+	pte_t *slot = pgtable_leaf_slot(&vm->s2, IPA(n), false);
+
+	for (unsigned i = 0; i < MIN(fake_mm.nlog, (unsigned)FAKE_MM_LOG); i++) {
+		const struct fake_mm_event *e = &fake_mm.log[i];
+		if (e->kind == FAKE_EV_WRITE && e->slot == slot && arch_mm_pte_valid(e->old) &&
+		    !arch_mm_pte_valid(e->new))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * SMP: the guests run while the scanner compares their pages. Each page is unmapped before the
+ * compare that merges it (a guest access would fault and wait), and the scanner never holds two
+ * VM locks: the candidate in the other VM becomes a shared frame under its own VM's lock first.
+ */
+static void test_scanner_compares_read_only_pages_one_vm_lock_at_a_time(void **state)
+{
+	(void)state;
+	fill(a, 10, 3);
+	fill(b, 20, 3);
+	fake_mm.nlog = 0;
+	fake.max_locks_held = 0;
+	scan_all();
+	assert_true(fake_mm.nlog < FAKE_MM_LOG);
+	assert_int_equal(pa_addr(frame_of(b, 20)), pa_addr(frame_of(a, 10)));
+	assert_true(held(a, 10));                 /* a's page, promoted to a shared frame */
+	assert_true(held(b, 20));                 /* b's, before it went to a's frame */
+	assert_int_equal(fake.max_locks_held, 2); /* a VM's, and the table's or the pool's */
+	/* Pages like no other stay private and writable: the scanner left them as they were. */
+	fill(a, 30, 5);
+	fill(b, 40, 6);
+	scan_all();
+	assert_int_equal(vmem_page_state(a, IPA(30), NULL), VMEM_PRIVATE);
+	assert_int_equal(vmem_page_state(b, IPA(40), NULL), VMEM_PRIVATE);
+	gstore(a, IPA(30), 9);
+	assert_int_equal(bad_bytes(a, 30, 5, false), 1);
+}
+
 static void test_scanner_returns_zero_pages_to_the_zero_frame(void **state)
 {
 	uint64_t free_before;
@@ -404,6 +446,7 @@ int main(void)
 		T(test_untouched_pages_read_zero_without_a_frame),
 		T(test_first_write_gets_a_zeroed_private_frame),
 		T(test_identical_pages_share_one_frame_until_written),
+		T(test_scanner_compares_read_only_pages_one_vm_lock_at_a_time),
 		T(test_scanner_returns_zero_pages_to_the_zero_frame),
 		T(test_balloon_release_frees_frames_and_reads_zero_after),
 		T(test_pinned_pages_stay_private),

@@ -27,6 +27,12 @@ struct runqueue {
 	uint64_t next_deadline; /* earliest vCPU deadline (0: unknown, scan at the next look) */
 	uint64_t timer_at;      /* what the hardware timer is armed for */
 	unsigned nrunnable;     /* competing vCPUs at the last pick, plus wake-ups since */
+	uint64_t tick_freq, slice_ticks,
+		period_ticks; /* SCHED_SLICE_US, SCHED_PERIOD_US in ticks */
+	/* Balancing (sched_balance.c) */
+	bool balance_due;   /* a cap period rolled over: balance at the next timer interrupt */
+	uint64_t next_pull; /* an idle CPU looks for work to pull no sooner than this */
+	uint64_t moves; /* vCPUs this CPU pulled or pushed (balancing, pinning): read by tests */
 	unsigned nvcpus;
 	struct vcpu *vcpus[SCHED_MAX_VCPUS]; /* every vCPU placed on this CPU, any state */
 };
@@ -34,12 +40,23 @@ struct runqueue {
 #define SCHED_NO_CPU (~0U)
 
 /**
- * The CPU a new vCPU @v should go to: the online CPU its VM's `cpus` mask allows with the fewest
- * vCPUs placed on it (the lowest index on a tie); SCHED_NO_CPU if none is allowed.
+ * The CPU a new vCPU @v should go to: of the online CPUs its affinity mask allows, the one with
+ * the least weighted load (sched_balance.c), then the fewest vCPUs, then the lowest index;
+ * SCHED_NO_CPU if none is allowed.
  */
 unsigned sched_place(const struct vcpu *v);
-/** Places @v on the runqueue sched_place picks (state OFF: not yet runnable). False if full. */
+/**
+ * Places @v on the runqueue sched_place picks (state OFF: not yet runnable), its affinity taken
+ * from its VM's `cpus` config. False if no CPU is allowed or the runqueue is full.
+ */
 bool sched_attach(struct vcpu *v);
+/**
+ * Pins @v to the physical CPUs in @mask (bit n: CPU n; 0: any online CPU). A vCPU on a CPU it
+ * may no longer use moves: at once if that CPU does not hold its registers, else that CPU is
+ * kicked, lets it go at its next scheduling point and pushes it to an allowed CPU. Never waits
+ * for another CPU. SKIFF_E_INVAL if @mask names no online CPU.
+ */
+int sched_pin(struct vcpu *v, uint32_t mask);
 /** Removes @v from its runqueue for good (VM destroyed). */
 void sched_detach(struct vcpu *v);
 /** Makes @v runnable (start, wake-up). */
@@ -58,7 +75,9 @@ void sched_yield(struct vcpu *v);
 /**
  * The vCPU to run next on this CPU, called at the end of every exit with the one that exited.
  * Cheap when nothing changed; otherwise accounts time, picks, and idles (WFI) until some vCPU
- * is runnable. Never returns NULL.
+ * is runnable. Never returns NULL. Returns the idle stub (arch_vcpu_idle_stub) instead of idling
+ * when @prev, still loaded here, may no longer run here (sched_pin): the exit then lets go of all
+ * its registers and the CPU idles from vcpu_enter_first.
  */
 struct vcpu *sched_next(struct vcpu *prev);
 /** Timer interrupt: deadlines, slice end, cap period. */

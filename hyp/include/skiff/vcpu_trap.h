@@ -45,6 +45,11 @@ void vcpu_vtimer_irq(uint32_t intid, void *ctx);
 void console_input_irq(uint32_t intid, void *ctx);
 /** Common exit, slow part: pick the next vCPU and switch the hardware to it if it changes. */
 struct vcpu *vcpu_exit_resched(struct vcpu *v);
+/**
+ * Picks a vCPU (idling until one is runnable), loads it and enters it, with no exiting vCPU:
+ * each CPU's first entry (boot), and the idle stub's (arch_vcpu_idle_stub). Never returns.
+ */
+NORETURN void vcpu_enter_first(void);
 
 /**
  * Common exit: the vCPU to enter next. Inline because every hypercall ends here: when @v may

@@ -3,8 +3,8 @@
  * line; a vCPU owns its register context (struct arch_vcpu, first so assembly finds it at offset 0)
  * and its scheduling state.
  *
- * Lock order: vm.lock, then a CPU's runqueue lock (sched.c), then frame_pool.lock. Two VM locks
- * are taken in address order (vm_lock_pair).
+ * Lock order: vm.lock, then a CPU's runqueue lock (sched.c), then frame_pool.lock. No code holds
+ * two VM locks at once (the sharing scanner takes them one at a time).
  */
 #ifndef SKIFF_VM_H
 #define SKIFF_VM_H
@@ -34,15 +34,20 @@ struct vcpu {
 	struct vm *vm;
 	unsigned id;
 	enum vcpu_state state;
-	unsigned cpu;  /* physical CPU whose runqueue holds it */
-	bool detached; /* removed from its runqueue for good (VM destroyed) */
+	unsigned cpu;      /* physical CPU whose runqueue holds it */
+	uint32_t cpu_mask; /* physical CPUs it may run on (bit n: CPU n), 0 = any (sched_pin) */
+	bool detached;     /* removed from its runqueue for good (VM destroyed) */
+	bool evicted;      /* its CPU is outside cpu_mask: not picked there, pushed out (sched.c) */
+	/* cpus[cpu].passes when that CPU last switched away from it: its x19-x29 are in memory
+	 * once the count has moved on (they are saved on the way back to the guest, vcpu_trap.c) */
+	uint64_t unload_pass;
 	/* Scheduler (sched.c): stride scheduling over weighted virtual runtime. */
 	struct vcpu *rq_next;
 	uint64_t vruntime;
 	uint64_t run_start;       /* counter value when it last started running */
 	uint64_t cpu_ticks;       /* total counter ticks run */
 	uint64_t period_ticks;    /* ticks run in the current cap period */
-	bool throttled;           /* cap reached: waits for the next period */
+	bool throttled;           /* cap reached (or evicted): waits for the next period */
 	uint64_t block_deadline;  /* SKIFF_HVC_BLOCK deadline, 0 = none */
 	uint64_t timer_deadline;  /* SKIFF_HVC_TIMER_SET deadline, 0 = none */
 	uint64_t vtimer_deadline; /* the guest's CNTV deadline while it is not loaded, 0 = none */
