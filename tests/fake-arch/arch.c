@@ -186,6 +186,8 @@ void arch_spin_lock(struct spinlock *l)
 		fake_violation("spinlock %p taken twice (deadlock on real hardware)", (void *)l);
 	l->next++;
 	fake.locks_held++;
+	if (fake.lock_hook)
+		fake.lock_hook();
 }
 
 void arch_spin_unlock(struct spinlock *l)
