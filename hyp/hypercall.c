@@ -133,8 +133,11 @@ static void hvc_event_send_wait(struct vcpu *v)
 	ret(v, (int64_t)got);
 	if (got || vcpu_event_ready(v))
 		return;
-	v->resume_ack = ports; /* vcpu_exit_resched acknowledges them when v runs again */
-	sched_block(v, 0);
+	v->resume_ack = ports;    /* vcpu_exit_resched acknowledges them when v runs again */
+	if (!sched_block(v, 0)) { /* an event came meanwhile: v runs on, the exit may not resched */
+		v->resume_ack = 0;
+		ret(v, (int64_t)ack(v, ports));
+	}
 }
 
 static void hvc_event_mask(struct vcpu *v)

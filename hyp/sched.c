@@ -224,11 +224,12 @@ void sched_wake(struct vcpu *v)
  * bit, then reads the state (vm_vcpu_notify); here the state is written, then the bits read. One
  * of the two sees the other's write (the fence), so either the raiser wakes it or it stays up.
  */
-void sched_block(struct vcpu *v, uint64_t deadline)
+bool sched_block(struct vcpu *v, uint64_t deadline)
 {
 	uint64_t flags;
 	struct runqueue *rq = lock_vcpu_rq(v, &flags);
 	enum vcpu_state was = v->state;
+	bool blocked = false;
 
 	if (was == VCPU_RUNNING || was == VCPU_RUNNABLE) {
 		__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_RELAXED);
@@ -239,9 +240,11 @@ void sched_block(struct vcpu *v, uint64_t deadline)
 			v->block_deadline = deadline;
 			note_deadline(rq, deadline);
 			rq->need_resched = true;
+			blocked = true;
 		}
 	}
 	unlock_rq(rq, flags);
+	return blocked;
 }
 
 void sched_stop(struct vcpu *v)

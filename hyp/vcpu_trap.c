@@ -172,7 +172,12 @@ static void wait_for_memory(struct vcpu *v, uint64_t ipa, enum vmem_result why)
 			vmem_reclaim_leave();
 		}
 	}
-	sched_block(v, arch_counter_now() + arch_counter_freq() * us / 1000000);
+	/* Not blocked (an event is ready): still through the slow exit, which restores repeat_fid.
+	 */
+	if (!sched_block(v, arch_counter_now() + arch_counter_freq() * us / 1000000)) {
+		v->page_wait = false;
+		sched_yield(v);
+	}
 }
 
 void vcpu_repeat_hypercall(struct vcpu *v, uint64_t ipa, enum vmem_result why)

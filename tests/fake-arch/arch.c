@@ -187,6 +187,8 @@ void arch_spin_lock(struct spinlock *l)
 	l->next++;
 	if (++fake.locks_held > fake.max_locks_held)
 		fake.max_locks_held = fake.locks_held;
+	if (fake.lock_hook)
+		fake.lock_hook();
 }
 
 void arch_spin_unlock(struct spinlock *l)

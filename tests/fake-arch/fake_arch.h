@@ -32,6 +32,9 @@ struct fake_state {
 	/* Called by arch_wait_for_interrupt, if set: lets time pass or raises what would wake the
 	 * CPU, so an idle loop (sched_next with nothing runnable) ends in a test. */
 	void (*wfi_hook)(void);
+	/* Called by arch_spin_lock once the lock is held, if set: what another CPU does while this
+	 * one is inside a critical section (a test's one-shot hook clears itself). */
+	void (*lock_hook)(void);
 	/* Time */
 	uint64_t counter;
 	uint64_t counter_freq;

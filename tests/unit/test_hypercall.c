@@ -370,6 +370,49 @@ static void test_block_until_event_from_other_vm(void **state)
 	assert_int_equal(hvc(SKIFF_HVC_EVENT_ACK, 1ULL << 9, 0, 0), 1ULL << 9);
 }
 
+/* SEND_WAIT that blocks: the event that ends it comes back in x0, acknowledged. */
+static void test_send_wait_returns_the_event_that_woke_it(void **state)
+{
+	(void)state;
+	assert_int_equal(hvc(SKIFF_HVC_EVENT_BIND, 9, beta->id, 0), 0);
+	call(SKIFF_HVC_EVENT_SEND_WAIT, SKIFF_VM_NONE, 0, 1ULL << 9);
+	assert_ptr_equal(cur, &beta->vcpus[0]);
+	assert_int_equal(alpha->vcpus[0].state, VCPU_BLOCKED);
+	fake.counter += 100000;
+	assert_int_equal(hvc(SKIFF_HVC_EVENT_SEND, alpha->id, 9, 0), 0);
+	assert_ptr_equal(cur, &alpha->vcpus[0]);
+	assert_int_equal(reg(0), 1ULL << 9);
+	assert_int_equal(alpha->vcpus[0].ev_pending & 1ULL << 9, 0);
+	assert_int_equal(alpha->vcpus[0].resume_ack, 0);
+}
+
+/* What another CPU does inside SEND_WAIT's block: it answers (beta's doorbell to alpha). */
+static void answer_meanwhile(void)
+{
+	fake.lock_hook = NULL;
+	vm_event_raise(alpha, 9);
+}
+
+/*
+ * The answer comes between SEND_WAIT's look at the events and the block (from another CPU): the
+ * call does not block and returns it. Nothing is left for a later resumption, which would take
+ * the next event of that port unseen and write x0 in the middle of the guest's code.
+ */
+static void test_send_wait_answered_while_blocking(void **state)
+{
+	(void)state;
+	fake.lock_hook = answer_meanwhile;
+	assert_int_equal(hvc(SKIFF_HVC_EVENT_SEND_WAIT, SKIFF_VM_NONE, 0, 1ULL << 9), 1ULL << 9);
+	assert_null(fake.lock_hook);
+	assert_ptr_equal(cur, &alpha->vcpus[0]);
+	assert_int_equal(alpha->vcpus[0].resume_ack, 0);
+	/* The next doorbell waits for alpha's own acknowledgement, across a switch and back. */
+	vm_event_raise(alpha, 9);
+	run(beta);
+	run(alpha);
+	assert_int_equal(hvc(SKIFF_HVC_EVENT_ACK, 1ULL << 9, 0, 0), 1ULL << 9);
+}
+
 static void test_block_until_deadline_and_timer(void **state)
 {
 	uint64_t deadline;
@@ -527,6 +570,8 @@ int main(void)
 		T(test_block_returns_at_once_if_event_pending),
 		T(test_block_until_event_from_other_vm),
 		T(test_block_until_deadline_and_timer),
+		T(test_send_wait_returns_the_event_that_woke_it),
+		T(test_send_wait_answered_while_blocking),
 		T(test_yield),
 		T(test_memory_calls),
 		T(test_shutdown_stops_the_vm),

@@ -61,8 +61,13 @@ int sched_pin(struct vcpu *v, uint32_t mask);
 void sched_detach(struct vcpu *v);
 /** Makes @v runnable (start, wake-up). */
 void sched_wake(struct vcpu *v);
-/** Blocks the running @v until an event or @deadline (0 = none). */
-void sched_block(struct vcpu *v, uint64_t deadline);
+/**
+ * Blocks the running @v until an event or @deadline (0 = none). False if it did not block: an
+ * event was ready by the time it was marked blocked (one raised on another CPU meanwhile). Then
+ * the exit path may take its fast way out (no reschedule), so what the caller left for a
+ * resumption (resume_ack, repeat_fid) must be settled by the caller.
+ */
+bool sched_block(struct vcpu *v, uint64_t deadline);
 /** Stops @v from running (pause, park, shutdown): it leaves the CPU at the next exit. */
 void sched_stop(struct vcpu *v);
 /** Sets @v's one-shot timer (SKIFF_HVC_TIMER_SET) to @deadline (0: cancel). */

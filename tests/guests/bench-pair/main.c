@@ -6,10 +6,11 @@
  * instruction is 1 ns of virtual time: ticks * 1e9 / CNTFRQ is an instruction count.
  *
  * Both VMs bind doorbell ports PORT_DATA and PORT_CTL to each other, unmask them in the
- * hypervisor and keep PSTATE.I masked: an event ends SKIFF_HVC_BLOCK but raises no upcall, and
- * the loops acknowledge with SKIFF_HVC_EVENT_ACK themselves. A handshake on PORT_CTL (each side
- * sends until the other has bound, then waits for the other's send) starts both loops in step;
- * at the end "a" sends PORT_CTL, "b" prints its count and answers, and "a" prints "bench: done".
+ * hypervisor (and mask every other port) and keep PSTATE.I masked: an event ends SKIFF_HVC_BLOCK
+ * but raises no upcall, and the loops acknowledge with SKIFF_HVC_EVENT_ACK themselves. A handshake
+ * on PORT_CTL (each side sends until the other has bound, then waits for the other's send) starts
+ * both loops in step; at the end "a" sends PORT_CTL, "b" prints its count and answers, and "a"
+ * prints "bench: done".
  *
  * event_send: the sender's cost of one SKIFF_HVC_EVENT_SEND that takes the full delivery path:
  *   argument and binding checks, the pending bit, and waking "b" from SKIFF_HVC_BLOCK (runqueue
@@ -108,7 +109,10 @@ static void handshake(void)
 	pv_irq_disable();
 	if (pv_event_bind(PORT_DATA, peer) || pv_event_bind(PORT_CTL, peer))
 		pv_panic("cannot bind ports to vm %lu", peer);
-	pv_call(SKIFF_HVC_EVENT_MASK, 0, BIT(PORT_DATA) | BIT(PORT_CTL));
+	/* Only these two end a wait: another VM's doorbell or a root offer (SKIFF_EV_CHANNEL),
+	 * never acknowledged here, would make every BLOCK return at once and the loops spin. */
+	pv_call(SKIFF_HVC_EVENT_MASK, ~(BIT(PORT_DATA) | BIT(PORT_CTL)),
+		BIT(PORT_DATA) | BIT(PORT_CTL));
 	/* NOENT: with several CPUs this VM may run before its peer is even created */
 	while ((r = send(PORT_CTL)) == SKIFF_E_DENIED || r == SKIFF_E_NOENT)
 		pv_sleep_us(RETRY_US);
