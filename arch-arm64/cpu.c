@@ -26,19 +26,6 @@ unsigned arch_boot_el(void)
 	return arch_boot_el_value;
 }
 
-uint64_t arch_irq_save(void)
-{
-	uint64_t flags = read_daif();
-
-	__asm__ volatile("msr daifset, #2" ::: "memory");
-	return flags;
-}
-
-void arch_irq_restore(uint64_t flags)
-{
-	write_daif(flags);
-}
-
 void arch_irq_enable(void)
 {
 	__asm__ volatile("msr daifclr, #2" ::: "memory");

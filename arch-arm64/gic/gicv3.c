@@ -42,6 +42,12 @@ static struct {
 
 /* Per-CPU redistributor base, by CPU index (each CPU finds its own in gicv3_cpu_init). */
 static uintptr_t rd_base[PLATFORM_MAX_CPUS];
+/* The ICC_SGI1R_EL1 value that kicks each CPU, by index (each CPU writes its own at cpu_init:
+ * a kick, on the event path, is then one load and the write). 0 targets no CPU. */
+static uint64_t kick_sgi1r[PLATFORM_MAX_CPUS];
+#define SGI_KICK 0 /* the SGI that carries kicks */
+
+static uint64_t sgi1r_for(uint64_t hwid);
 
 static void write_icc(uint64_t sre, uint64_t pmr, uint64_t bpr, uint64_t igrpen)
 {
@@ -104,6 +110,7 @@ static const char *gicv3_cpu_init(void)
 	if (!rd)
 		return "no GICv3 redistributor matches this CPU's MPIDR";
 	rd_base[this_cpu()->index] = rd;
+	kick_sgi1r[this_cpu()->index] = sgi1r_for(arch_cpu_hwid());
 	arch_mmio_write32(rd + GICR_WAKER, arch_mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
 	while (arch_mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
 		;
@@ -149,20 +156,28 @@ static void gicv3_eoi(uint32_t intid)
 }
 
 /*
- * ICC_SGI1R_EL1 (12.11.23): INTID [27:24], Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], and the
- * target as bit Aff0 % 16 of TargetList [15:0] with RS [47:44] = Aff0 / 16. The DSB makes our
- * memory writes visible before the SGI can be (a system-register write is not ordered by DMB).
+ * ICC_SGI1R_EL1 (12.11.23) for the kick to the CPU with MPIDR affinity @hwid: INTID [27:24],
+ * Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], and the target as bit Aff0 % 16 of TargetList [15:0]
+ * with RS [47:44] = Aff0 / 16.
  */
-#define SGI_KICK 0
+static uint64_t sgi1r_for(uint64_t hwid)
+{
+	uint64_t aff0 = hwid & 0xff;
 
+	return (uint64_t)SGI_KICK << 24 | ((hwid >> 32) & 0xff) << 48 |
+	       ((hwid >> 16) & 0xff) << 32 | ((hwid >> 8) & 0xff) << 16 | (aff0 / 16) << 44 |
+	       1UL << (aff0 % 16);
+}
+
+/* The DSB makes our memory writes visible before the SGI can be (a system-register write is not
+ * ordered by DMB). */
 static void gicv3_send_ipi(unsigned index, uint64_t hwid)
 {
-	uint64_t aff0 = hwid & 0xff, v;
-
-	(void)index;
-	v = (uint64_t)SGI_KICK << 24 | ((hwid >> 32) & 0xff) << 48 | ((hwid >> 16) & 0xff) << 32 |
-	    ((hwid >> 8) & 0xff) << 16 | (aff0 / 16) << 44 | 1UL << (aff0 % 16);
-	__asm__ volatile("dsb ishst\n\tmsr S3_0_C12_C11_5, %0\n\tisb" : : "r"(v) : "memory");
+	(void)hwid;
+	__asm__ volatile("dsb ishst\n\tmsr S3_0_C12_C11_5, %0\n\tisb"
+			 :
+			 : "r"(kick_sgi1r[index])
+			 : "memory");
 }
 
 const struct irqchip_ops gicv3_ops = {

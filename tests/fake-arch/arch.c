@@ -55,7 +55,7 @@ unsigned arch_boot_el(void)
 	return fake.boot_el;
 }
 
-uint64_t arch_irq_save(void)
+uint64_t fake_irq_save(void)
 {
 	uint64_t was = fake.irqs_masked;
 
@@ -63,7 +63,7 @@ uint64_t arch_irq_save(void)
 	return was;
 }
 
-void arch_irq_restore(uint64_t flags)
+void fake_irq_restore(uint64_t flags)
 {
 	if (flags > 1)
 		fake_violation("arch_irq_restore(0x%lx): not a value arch_irq_save returned",

@@ -6,6 +6,7 @@
 #ifndef SKIFF_ARCH_H
 #define SKIFF_ARCH_H
 
+#include <arch/irqflags.h>
 #include <arch/percpu.h>
 #include <skiff/addr.h>
 #include <skiff/types.h>
@@ -24,9 +25,8 @@ const char *arch_cpu_model(void);
 /** The exception level the hypervisor was entered at (2 normally; 1 or 3 are handled at entry). */
 unsigned arch_boot_el(void);
 
-/** Masks interrupts on this CPU and returns the previous mask state for arch_irq_restore. */
-uint64_t arch_irq_save(void);
-void arch_irq_restore(uint64_t flags);
+/* arch_irq_save() masks interrupts on this CPU and returns the previous mask state for
+ * arch_irq_restore(flags): inline, from <arch/irqflags.h>. */
 void arch_irq_enable(void);
 /** Takes any interrupt pending now (a moment with interrupts unmasked), then masks them again. */
 void arch_irq_poll(void);

@@ -32,7 +32,8 @@ static inline void sched_rq_unlock(struct runqueue *rq, uint64_t flags)
 /** The index of the CPU that owns @rq. */
 static inline unsigned sched_rq_cpu(const struct runqueue *rq)
 {
-	return (unsigned)(((uintptr_t)rq - (uintptr_t)&cpus[0].rq) / sizeof(struct cpu));
+	/* (Its struct cpu's index: a load, where the array offset would take a division.) */
+	return ((const struct cpu *)((uintptr_t)rq - offsetof(struct cpu, rq)))->index;
 }
 
 /** The runqueue @v is on, locked (it may move between the look and the lock: then again). */
