@@ -34,11 +34,14 @@ def test_parallel_guest(smp, gic):
     for v in range(4):
         assert con.grep(rf"^\[parallel\] parallel: vCPU {v} churned the heap, this line arrives "
                         r"whole$"), con
-    # The hypervisor reports each secondary's first start per boot, on the CPU it was placed on.
+    # The hypervisor reports each secondary's first start per boot, on an online CPU: where it
+    # was placed, or where balancing took it (an idle CPU may pull it as soon as it is runnable,
+    # and it stays there across the reboot).
     cpus = expected_cpus(con, smp)
     started = [(int(m[1]), int(m[2]))
                for m in con.grep(r"^vm \d+ 'parallel' vCPU (\d+) started on CPU (\d+)$")]
-    assert sorted(started) == sorted([(v, cpus[v]) for v in (1, 2, 3)] * 2), con
+    assert sorted(v for v, _ in started) == [1, 1, 2, 2, 3, 3], con
+    assert all(c < smp for _, c in started), con
     if smp == 4:
         assert cpus == [0, 1, 2, 3], con
 
