@@ -516,13 +516,13 @@ static __attribute__((noinline)) bool idle(struct runqueue *rq, uint64_t *flags,
 }
 
 /*
- * Picks a vCPU, idling in WFI until one is runnable. Called with the runqueue locked. NULL: the
- * exit must switch to the idle stub (must_leave).
+ * Picks a vCPU, idling in WFI until one is runnable. Called with the runqueue locked, at @now.
+ * NULL: the exit must switch to the idle stub (must_leave).
  */
-static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags, struct vcpu *prev)
+static struct vcpu *pick_or_idle(struct runqueue *rq, uint64_t *flags, struct vcpu *prev,
+				 uint64_t now)
 {
-	for (;;) {
-		uint64_t now = arch_counter_now();
+	for (;; now = arch_counter_now()) {
 		struct vcpu *next;
 
 		roll_period(rq, now);
@@ -543,7 +543,7 @@ struct vcpu *sched_next(struct vcpu *prev)
 	struct cpu *self = this_cpu();
 	struct runqueue *rq = &self->rq;
 	struct vcpu *next;
-	uint64_t flags;
+	uint64_t flags, now;
 
 	if (prev && prev->state == VCPU_RUNNING && !rq->need_resched)
 		return prev;
@@ -551,12 +551,13 @@ struct vcpu *sched_next(struct vcpu *prev)
 	 * away from before are in memory (sched_balance.c reads it with acquire). */
 	__atomic_store_n(&self->passes, self->passes + 1, __ATOMIC_RELEASE);
 	flags = lock_rq(rq);
+	now = arch_counter_now(); /* one reading: what prev ran up to is when next starts */
 	if (prev && rq->current == prev) {
-		account(rq, prev, arch_counter_now());
+		account(rq, prev, now);
 		if (prev->state == VCPU_RUNNING)
 			prev->state = VCPU_RUNNABLE;
 	}
-	next = pick_or_idle(rq, &flags, prev);
+	next = pick_or_idle(rq, &flags, prev, now);
 	/* Cleared after the pick: wake-ups while idling set it, and the pick has seen them. */
 	rq->need_resched = false;
 	if (__builtin_expect(!next, 0)) {
