@@ -10,6 +10,7 @@
 #include <skiff/arch_vcpu.h>
 #include <skiff/console.h>
 #include <skiff/cpu.h>
+#include <skiff/irqchip.h>
 #include <skiff/mem.h>
 #include <skiff/mm.h>
 #include <skiff/pgtable.h>
@@ -115,6 +116,17 @@ void test_guest_machine(uint64_t nframes)
 	assert_null(frame_pool_init(&frames, &range, 1, NULL, 0));
 	assert_null(vmem_init(&frames));
 	vmid_space_init(&vmids, arch_vmid_count());
+}
+
+void test_cpus_reset(void)
+{
+	static struct platform plat = { .gic = { .kind = IRQCHIP_GICV3 } };
+
+	memset(cpus, 0, sizeof(cpus));
+	for (unsigned i = 0; i < PLATFORM_MAX_CPUS; i++)
+		cpus[i].index = i;
+	assert_null(irq_init(&plat));
+	arch_set_this_cpu(&cpus[0]);
 }
 
 struct pa_range test_arm64_image(size_t size, uint64_t text_offset)

@@ -40,6 +40,11 @@ int test_leaf_level(const struct pgtable *pt, uint64_t in);
  */
 void test_guest_machine(uint64_t nframes);
 /**
+ * Several CPUs: every CPU record cleared and numbered, the fake GICv3 up (kicks go through it and
+ * are counted per CPU), CPU 0 the running one. None but CPU 0 is online until a test says so.
+ */
+void test_cpus_reset(void);
+/**
  * A raw arm64 Image (Linux booting.rst header) of @size bytes in host memory, loaded at
  * @text_offset, as a boot module's range. Byte i after the header is i & 0xff.
  */

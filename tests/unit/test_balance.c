@@ -12,7 +12,6 @@
 #include "support.h"
 
 #include <skiff/cpu.h>
-#include <skiff/irqchip.h>
 #include <skiff/sched.h>
 #include <skiff/sched_rq.h>
 #include <skiff/smp.h>
@@ -54,14 +53,8 @@ static void wfi(void)
 
 static int setup(void **state)
 {
-	static struct platform plat = { .gic = { .kind = IRQCHIP_GICV3 } };
-
 	test_setup(state);
-	memset(cpus, 0, sizeof(cpus));
-	for (unsigned i = 0; i < PLATFORM_MAX_CPUS; i++)
-		cpus[i].index = i;
-	assert_null(irq_init(&plat));
-	arch_set_this_cpu(&cpus[0]);
+	test_cpus_reset();
 	vmid_space_init(&vmids, 256);
 	memset(guests, 0, sizeof(guests));
 	memset(sim, 0, sizeof(sim));

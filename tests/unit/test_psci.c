@@ -7,7 +7,6 @@
 #include "support.h"
 
 #include <skiff/cpu.h>
-#include <skiff/irqchip.h>
 #include <skiff/sched.h>
 #include <skiff/smp.h>
 #include <skiff/vcpu_trap.h>
@@ -38,19 +37,14 @@ static void others_pass(void)
 /* @n CPUs online (0..n-1), every CPU record fresh; the VM's vCPUs are placed over them. */
 static void machine(unsigned n)
 {
-	static struct platform plat = { .gic = { .kind = IRQCHIP_GICV3 } };
-
 	if (quad) { /* the idle CPU's scanner must not find VMs of an older frame pool */
 		arch_set_this_cpu(&cpus[0]);
 		assert_true(vm_destroy(quad));
 		quad = NULL;
 	}
 	fake_mm.input_bits[MM_STAGE2] = 39;
-	memset(cpus, 0, sizeof(cpus));
-	for (unsigned i = 0; i < PLATFORM_MAX_CPUS; i++)
-		cpus[i].index = i;
+	test_cpus_reset();
 	test_guest_machine(512);
-	assert_null(irq_init(&plat)); /* kicks go through the (fake) interrupt controller */
 	for (unsigned i = 1; i < n; i++)
 		cpus[i].state = CPU_READY;
 	fake.wfi_hook = wfi;

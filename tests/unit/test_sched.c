@@ -7,7 +7,6 @@
 #include "support.h"
 
 #include <skiff/cpu.h>
-#include <skiff/irqchip.h>
 #include <skiff/sched.h>
 #include <skiff/smp.h>
 #include <skiff/timer.h>
@@ -60,14 +59,8 @@ static void wfi(void)
 
 static int setup(void **state)
 {
-	static struct platform plat = { .gic = { .kind = IRQCHIP_GICV3 } };
-
 	test_setup(state);
-	memset(cpus, 0, sizeof(cpus));
-	for (unsigned i = 0; i < PLATFORM_MAX_CPUS; i++)
-		cpus[i].index = i;
-	assert_null(irq_init(&plat)); /* kicks go through the (fake) interrupt controller */
-	arch_set_this_cpu(&cpus[0]);
+	test_cpus_reset();
 	memset(guests, 0, sizeof(guests));
 	memset(&idle, 0, sizeof(idle));
 	idle_extra = NULL;
