@@ -229,7 +229,10 @@ static int64_t open_locked(struct vm *child, uint32_t offer, uint64_t ipa, uint6
 
 	if (!o)
 		return SKIFF_E_NOENT;
-	if (child->cfg.privileged || o->root->state != VM_RUNNING)
+	/* A child being destroyed may still be inside CHAN_OPEN on another CPU: vm_destroy sets its
+	 * state before chan_vm_gone takes this lock, so either that finds the channel or this sees
+	 * the state (a channel made behind it would keep pages pinned through the reset). */
+	if (child->cfg.privileged || child->state != VM_RUNNING || o->root->state != VM_RUNNING)
 		return SKIFF_E_DENIED;
 	if (!ring_pages_ok(child, ipa, npages))
 		return SKIFF_E_FAULT;

@@ -102,6 +102,25 @@ static void test_id_free_once_both_ends_closed(void **state)
 	assert_int_equal(open(a, 1, 1), id);                                /* and reused */
 }
 
+/*
+ * A VM being destroyed whose vCPU, on another CPU, is still inside CHAN_OPEN after its channels
+ * went (vm_destroy's order: state, chan_vm_gone, then the wait for the other CPUs): the open is
+ * refused, so nothing is left pinned when its memory is reset.
+ */
+static void test_a_vm_going_away_opens_nothing(void **state)
+{
+	struct vm *a = make_vm("a", false);
+	struct skiff_channel_info i;
+
+	(void)state;
+	a->state = VM_SHUTDOWN;
+	chan_vm_gone(a);
+	assert_int_equal(chan_open(a, (uint32_t)offers[0], VM_RAM_IPA, RING_PAGES), SKIFF_E_DENIED);
+	assert_int_equal(chan_info(root, 0, &i), SKIFF_E_NOENT);
+	a->state = VM_RUNNING; /* as vm_destroy finds it: its reset checks that nothing is pinned */
+	assert_true(vm_destroy(a));
+}
+
 static void test_many_children_with_every_service(void **state)
 {
 	struct vm *kids[CHILDREN];
@@ -132,6 +151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_root_has_one_port_per_child),
 		T(test_id_free_once_both_ends_closed),
+		T(test_a_vm_going_away_opens_nothing),
 		T(test_many_children_with_every_service),
 	};
 
