@@ -119,4 +119,6 @@ def run_until(cmd, until, count=1, timeout=60, stop=r"PANIC|Skiff EL2 crash"):
         proc.kill()
         proc.wait()
     text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    # Captured: pytest shows it, whole, under a failing test (an assertion's message is cut).
+    print(f"---- console of: {cmd}\n{text}")
     return Console(text, matched, timed_out, time.monotonic() - start)
