@@ -161,12 +161,22 @@ TEST(cpu_off_then_on_again)
 
 static volatile int release;
 
-/* Stays on (sleeping in BLOCK) until vCPU 0 sets `release` and sends an IPI. */
+/*
+ * Stays on (sleeping in BLOCK) until vCPU 0 sets `release` and sends an IPI. The count is read
+ * before `release`: an IPI handled between the look and the wait ends the wait at once (with
+ * pv_wait_event() it would be the one the wait missed, and the vCPU would sleep for good).
+ */
 static void hold(void *arg)
 {
+	unsigned long seen;
+
 	(void)arg;
-	while (!release)
-		pv_wait_event();
+	for (;;) {
+		seen = pv_event_count();
+		if (release)
+			return;
+		pv_wait_event_since(seen);
+	}
 }
 
 TEST(cpu_on_errors)
