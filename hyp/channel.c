@@ -36,16 +36,12 @@ static struct channel chans[CHAN_MAX];
 
 static uint64_t lock(void)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&chan_lock);
-	return flags;
+	return spin_lock_irqsave(&chan_lock);
 }
 
 static void unlock(uint64_t flags)
 {
-	arch_spin_unlock(&chan_lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&chan_lock, flags);
 }
 
 int64_t chan_offer(struct vm *root, uint32_t class_id, uint32_t instance)

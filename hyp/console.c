@@ -40,16 +40,12 @@ static struct {
 
 static uint64_t lock(void)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&con.lock);
-	return flags;
+	return spin_lock_irqsave(&con.lock);
 }
 
 static void unlock(uint64_t flags)
 {
-	arch_spin_unlock(&con.lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&con.lock, flags);
 }
 
 void console_attach(const struct uart *u)

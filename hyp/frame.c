@@ -147,8 +147,7 @@ bool frame_alloc(struct frame_pool *fp, uint64_t count, uint64_t align_frames, p
 	bool ok = false;
 
 	CHECK(count > 0 && align_frames > 0 && (align_frames & (align_frames - 1)) == 0);
-	flags = arch_irq_save();
-	arch_spin_lock(&fp->lock);
+	flags = spin_lock_irqsave(&fp->lock);
 	for (unsigned i = 0; i < fp->nregions && !ok && fp->free >= count; i++) {
 		struct frame_region *r = &fp->regions[i];
 		if (region_find(r, count, align_frames, &idx)) {
@@ -159,8 +158,7 @@ bool frame_alloc(struct frame_pool *fp, uint64_t count, uint64_t align_frames, p
 			ok = true;
 		}
 	}
-	arch_spin_unlock(&fp->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&fp->lock, flags);
 	return ok;
 }
 
@@ -191,14 +189,12 @@ void frame_free(struct frame_pool *fp, paddr_t pa, uint64_t count)
 	CHECK(r && IS_ALIGNED(pa_addr(pa), PAGE_SIZE));
 	idx = (pa_addr(pa) - pa_addr(r->base)) / PAGE_SIZE;
 	CHECK(idx + count <= r->nframes);
-	flags = arch_irq_save();
-	arch_spin_lock(&fp->lock);
+	flags = spin_lock_irqsave(&fp->lock);
 	for (uint64_t i = idx; i < idx + count; i++)
 		CHECK(bit_test(r->bitmap, i));
 	bits_set(r->bitmap, idx, count, false);
 	fp->free += count;
-	arch_spin_unlock(&fp->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&fp->lock, flags);
 }
 
 /* Clears @n allocated bits from @from a word at a time; a bit already clear is a bug. */
@@ -216,9 +212,8 @@ static void bits_free(uint64_t *bm, uint64_t from, uint64_t n)
 
 void frame_free_many(struct frame_pool *fp, const paddr_t *pas, size_t n)
 {
-	uint64_t flags = arch_irq_save();
+	uint64_t flags = spin_lock_irqsave(&fp->lock);
 
-	arch_spin_lock(&fp->lock);
 	for (size_t i = 0, j; i < n; i = j) {
 		struct frame_region *r = region_of(fp, pas[i]);
 		uint64_t idx;
@@ -231,8 +226,7 @@ void frame_free_many(struct frame_pool *fp, const paddr_t *pas, size_t n)
 		bits_free(r->bitmap, idx, j - i);
 	}
 	fp->free += n;
-	arch_spin_unlock(&fp->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&fp->lock, flags);
 }
 
 uint64_t frame_index_slow(const struct frame_pool *fp, paddr_t pa)

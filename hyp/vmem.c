@@ -30,30 +30,22 @@ static bool in_ram(const struct vm *vm, uint64_t ipa)
 
 uint64_t vmem_lock_vm(struct vm *vm)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&vm->lock);
-	return flags;
+	return spin_lock_irqsave(&vm->lock);
 }
 
 void vmem_unlock_vm(struct vm *vm, uint64_t flags)
 {
-	arch_spin_unlock(&vm->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&vm->lock, flags);
 }
 
 static uint64_t lock_table(void)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&vmem.lock);
-	return flags;
+	return spin_lock_irqsave(&vmem.lock);
 }
 
 static void unlock_table(uint64_t flags)
 {
-	arch_spin_unlock(&vmem.lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&vmem.lock, flags);
 }
 
 struct frame_meta *vmem_meta(paddr_t pa)

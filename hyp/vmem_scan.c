@@ -114,10 +114,9 @@ static bool private_frame(struct vm *vm, uint64_t ipa, pte_t **slot, paddr_t *pa
  */
 static bool find_shared(const uint64_t *page, uint32_t hash, paddr_t *to, bool take)
 {
-	uint64_t flags = arch_irq_save();
+	uint64_t flags = spin_lock_irqsave(&vmem.lock);
 	bool found = false;
 
-	arch_spin_lock(&vmem.lock);
 	for (struct frame_meta *m = vmem_table_first(hash); m && !found; m = vmem_table_next(m)) {
 		if (m->hash != hash || !pages_equal(pa_to_ptr(vmem_table_frame(m)), page))
 			continue;
@@ -128,8 +127,7 @@ static bool find_shared(const uint64_t *page, uint32_t hash, paddr_t *to, bool t
 		*to = vmem_table_frame(m);
 		found = true;
 	}
-	arch_spin_unlock(&vmem.lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&vmem.lock, flags);
 	return found;
 }
 
@@ -183,13 +181,11 @@ static void promote(const struct candidate *c)
 		pte_t was = *slot;
 		hold_page(vm, slot, c->ipa); /* a shared frame if its content is still... */
 		if (page_hash(pa_to_ptr(pa)) == c->hash) {
-			tf = arch_irq_save();
-			arch_spin_lock(&vmem.lock);
+			tf = spin_lock_irqsave(&vmem.lock);
 			vmem_meta(pa)->refs = 1;
 			vmem_table_insert(pa, c->hash);
 			vmem.st.shared_pages++;
-			arch_spin_unlock(&vmem.lock);
-			arch_irq_restore(tf);
+			spin_unlock_irqrestore(&vmem.lock, tf);
 			vm->mem.resident--;
 			vm->mem.shared++;
 			arch_mm_pte_write(slot, vmem_leaf(pa, false));

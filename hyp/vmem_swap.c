@@ -77,16 +77,12 @@ static void io_done(void *ctx, int status);
 
 static uint64_t lock_swap(void)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&sw.lock);
-	return flags;
+	return spin_lock_irqsave(&sw.lock);
 }
 
 static void unlock_swap(uint64_t flags)
 {
-	arch_spin_unlock(&sw.lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&sw.lock, flags);
 }
 
 static const char *why(int status)

@@ -70,10 +70,9 @@ static bool vmid_alloc(struct vmid_space *s, uint16_t *out)
 bool vmid_refresh_slow(struct vmid_space *s, unsigned cpu, uint16_t *vmid, uint64_t *gen,
 		       vmid_assign_fn assign, void *ctx)
 {
-	uint64_t flags = arch_irq_save();
+	uint64_t flags = spin_lock_irqsave(&s->lock);
 	bool changed = false;
 
-	arch_spin_lock(&s->lock);
 	if (*gen != s->gen) { /* (else another CPU gave this VM one meanwhile) */
 		if (!*gen || !tag_reserved(s, VMID_TAG(*gen, *vmid))) {
 			if (!vmid_alloc(s, vmid)) {
@@ -88,7 +87,6 @@ bool vmid_refresh_slow(struct vmid_space *s, unsigned cpu, uint16_t *vmid, uint6
 		changed = true;
 	}
 	__atomic_store_n(&s->active[cpu], VMID_TAG(s->gen, *vmid), __ATOMIC_RELAXED);
-	arch_spin_unlock(&s->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&s->lock, flags);
 	return changed;
 }

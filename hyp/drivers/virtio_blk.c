@@ -76,16 +76,12 @@ static char why_buf[96];
 
 static uint64_t lock(void)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&blk.lock);
-	return flags;
+	return spin_lock_irqsave(&blk.lock);
 }
 
 static void unlock(uint64_t flags)
 {
-	arch_spin_unlock(&blk.lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&blk.lock, flags);
 }
 
 /* ---- Requests ---- */

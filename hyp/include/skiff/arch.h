@@ -95,6 +95,24 @@ struct spinlock {
 void arch_spin_lock(struct spinlock *l);
 void arch_spin_unlock(struct spinlock *l);
 
+/**
+ * Masks this CPU's interrupts, then takes @l, so that no interrupt comes in on this CPU while it
+ * is held (a handler may want the same lock). Returns the mask state for spin_unlock_irqrestore.
+ */
+static inline uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+	uint64_t flags = arch_irq_save();
+
+	arch_spin_lock(l);
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+{
+	arch_spin_unlock(l);
+	arch_irq_restore(flags);
+}
+
 /* ---- Whole pages (guest memory: demand-zero, copy-on-write, sharing) ---- */
 
 /** Zeroes the 4 KiB page at @page (DC ZVA on arm64). */

@@ -17,16 +17,12 @@ struct vcpu;
 
 static inline uint64_t sched_rq_lock(struct runqueue *rq)
 {
-	uint64_t flags = arch_irq_save();
-
-	arch_spin_lock(&rq->lock);
-	return flags;
+	return spin_lock_irqsave(&rq->lock);
 }
 
 static inline void sched_rq_unlock(struct runqueue *rq, uint64_t flags)
 {
-	arch_spin_unlock(&rq->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
 /** The index of the CPU that owns @rq. */
