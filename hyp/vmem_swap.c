@@ -293,18 +293,22 @@ enum vmem_result vmem_swap_touch(struct vm *vm, pte_t *slot, uint64_t ipa, uint6
 }
 
 /*
- * Under @vm's lock and the swap lock: a write-out ended (@status). Returns true if it failed
- * and swap was working until now (the caller says so).
+ * Under @vm's lock and the swap lock: a write-out ended (@status). The first failure is told
+ * here, before sw.failing is set: a vCPU on another CPU that then finds no memory says "the
+ * swap disk failed", and the cause must come first on the console (kprintf is a leaf lock).
  */
-static bool out_done(struct vm *vm, struct swap_io *io, int status)
+static void out_done(struct vm *vm, struct swap_io *io, int status)
 {
 	pte_t *slot = pgtable_leaf_slot(&vm->s2, io->ipa, false);
-	bool first_failure = status && !io->cancelled && !sw.failing;
 
 	if (io->cancelled || status)
 		slot_free(io->slot);
 	if (status && !io->cancelled) { /* the page stays in memory, writable again */
 		arch_mm_pte_write(slot, vmem_leaf(io->frame, true));
+		if (!sw.failing)
+			kprintf("swap: writing to %s failed (%s, %d): swap is off; pages already "
+				"there are still read back\n",
+				sw.dev.name, why(status), status);
 		sw.failing = true;
 	} else if (!io->cancelled) {
 		arch_mm_pte_write(slot, vmem_soft(VMEM_SOFT_SWAPPED, io->slot));
@@ -314,7 +318,6 @@ static bool out_done(struct vm *vm, struct swap_io *io, int status)
 		frame_free(vmem.fp, io->frame, 1);
 	}
 	io_free(io);
-	return first_failure;
 }
 
 /* Under @vm's lock: starts writing out the private page in @slot; false if it cannot. */
@@ -510,7 +513,7 @@ static void io_done(void *ctx, int status)
 {
 	struct swap_io *io = ctx;
 	uint64_t flags, vflags;
-	bool out = io->kind == IO_OUT, failed = false, live;
+	bool out = io->kind == IO_OUT, live;
 	uint64_t ipa = io->ipa;
 	struct vm *vm;
 
@@ -529,15 +532,11 @@ static void io_done(void *ctx, int status)
 	if (!live)
 		io_release(io);
 	else if (out)
-		failed = out_done(vm, io, status);
+		out_done(vm, io, status);
 	else
 		in_done(vm, io, status);
 	unlock_swap(flags);
 	vmem_unlock_vm(vm, vflags);
-	if (failed)
-		kprintf("swap: writing to %s failed (%s, %d): swap is off; pages already there are "
-			"still read back\n",
-			sw.dev.name, why(status), status);
 	if (live && !out)
 		in_told(vm, ipa, status);
 	else if (live) /* a transfer slot is free: a vCPU that found none may go */
