@@ -60,6 +60,7 @@ static void start(struct vcpu *t, uint64_t entry, uint64_t context)
 	arch_vcpu_reset(t, entry, context);
 	arch_vcpu_set_stage2(t, vm->s2.root, vm->vmid);
 	t->resume_ack = 0;
+	t->block_at_exit = false;
 	t->ev_mask = 0;
 	__atomic_store_n(&t->ev_pending, 0, __ATOMIC_SEQ_CST);
 	vcpu_events_update(t); /* after the reset's write of its HCR: an IPI meanwhile is dropped */

@@ -114,7 +114,12 @@ static void hvc_event_send(struct vcpu *v)
 /* Clears the pending ports of @ports on @v and returns those that were pending. */
 static uint64_t ack(struct vcpu *v, uint64_t ports)
 {
-	uint64_t bits = __atomic_fetch_and(&v->ev_pending, ~ports, __ATOMIC_ACQ_REL);
+	uint64_t bits;
+
+	/* None pending: nothing to clear (one raised after this look came after the ack). */
+	if (!(__atomic_load_n(&v->ev_pending, __ATOMIC_RELAXED) & ports))
+		return 0;
+	bits = __atomic_fetch_and(&v->ev_pending, ~ports, __ATOMIC_ACQ_REL);
 
 	vcpu_events_update(v);
 	return bits & ports;
@@ -133,11 +138,8 @@ static void hvc_event_send_wait(struct vcpu *v)
 	ret(v, (int64_t)got);
 	if (got || vcpu_event_ready(v))
 		return;
-	v->resume_ack = ports;    /* vcpu_exit_resched acknowledges them when v runs again */
-	if (!sched_block(v, 0)) { /* an event came meanwhile: v runs on, the exit may not resched */
-		v->resume_ack = 0;
-		ret(v, (int64_t)ack(v, ports));
-	}
+	v->resume_ack = ports; /* vcpu_exit_resched acknowledges them when v runs again */
+	sched_block_at_exit(v);
 }
 
 static void hvc_event_mask(struct vcpu *v)

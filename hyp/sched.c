@@ -131,7 +131,8 @@ static void arm(struct runqueue *rq, uint64_t when);
  * Slice and period in counter ticks. Converting microseconds costs two divisions, and the wake
  * path runs on every doorbell, so each runqueue keeps the figures, under its lock, until the
  * counter frequency changes (never, on hardware; between host unit tests, it may). Per runqueue,
- * not shared: every CPU reads them, and a shared copy would be written without ordering.
+ * not shared: every CPU reads them, and a shared copy would be written without ordering. Each
+ * entry that takes the lock (wake, pick, timer) refreshes them once; the helpers below only read.
  */
 static __attribute__((noinline, cold)) void compute_ticks(struct runqueue *rq, uint64_t f)
 {
@@ -149,9 +150,8 @@ static inline void refresh_ticks(struct runqueue *rq)
 		compute_ticks(rq, f);
 }
 
-static uint64_t slice_ticks(struct runqueue *rq)
+static uint64_t slice_ticks(const struct runqueue *rq)
 {
-	refresh_ticks(rq);
 	return rq->slice_ticks;
 }
 
@@ -185,9 +185,11 @@ static uint64_t least_vruntime(struct runqueue *rq)
 /* Returns true if @rq's CPU must look again (need_resched set): kick it if it is another. */
 static bool wake_locked(struct runqueue *rq, struct vcpu *v)
 {
-	uint64_t slice = slice_ticks(rq), least;
+	uint64_t slice, least;
 	struct vcpu *cur = rq->current;
 
+	refresh_ticks(rq);
+	slice = slice_ticks(rq);
 	if ((v->state != VCPU_BLOCKED && v->state != VCPU_OFF) || v->detached)
 		return false;
 	least = least_vruntime(rq);
@@ -220,31 +222,43 @@ void sched_wake(struct vcpu *v)
 }
 
 /*
- * An event raised on another CPU while @v was deciding to block: the raiser writes the pending
- * bit, then reads the state (vm_vcpu_notify); here the state is written, then the bits read. One
- * of the two sees the other's write (the fence), so either the raiser wakes it or it stays up.
+ * Under @rq's lock: blocks @v (running or runnable on @rq) until an event or @deadline. An event
+ * raised on another CPU while @v was deciding to block: the raiser writes the pending bit, then
+ * reads the state (vm_vcpu_notify); here the state is written, then the bits read. One of the
+ * two sees the other's write (the fence), so either the raiser wakes it or it stays up.
  */
+static bool block_locked(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
+{
+	enum vcpu_state was = v->state;
+
+	if (was != VCPU_RUNNING && was != VCPU_RUNNABLE)
+		return false;
+	__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vcpu_event_ready(v)) {
+		v->state = was;
+		return false;
+	}
+	v->block_deadline = deadline;
+	note_deadline(rq, deadline);
+	rq->need_resched = true;
+	return true;
+}
+
 bool sched_block(struct vcpu *v, uint64_t deadline)
 {
 	uint64_t flags;
 	struct runqueue *rq = lock_vcpu_rq(v, &flags);
-	enum vcpu_state was = v->state;
-	bool blocked = false;
+	bool blocked = block_locked(rq, v, deadline);
 
-	if (was == VCPU_RUNNING || was == VCPU_RUNNABLE) {
-		__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (vcpu_event_ready(v)) {
-			v->state = was;
-		} else {
-			v->block_deadline = deadline;
-			note_deadline(rq, deadline);
-			rq->need_resched = true;
-			blocked = true;
-		}
-	}
 	unlock_rq(rq, flags);
 	return blocked;
+}
+
+void sched_block_at_exit(struct vcpu *v)
+{
+	v->block_at_exit = true;
+	this_cpu()->rq.need_resched = true;
 }
 
 void sched_stop(struct vcpu *v)
@@ -274,9 +288,8 @@ void sched_yield(struct vcpu *v)
 	tell(rq);
 }
 
-static uint64_t period_ticks(struct runqueue *rq)
+static uint64_t period_ticks(const struct runqueue *rq)
 {
-	refresh_ticks(rq);
 	return rq->period_ticks;
 }
 
@@ -551,12 +564,17 @@ struct vcpu *sched_next(struct vcpu *prev)
 	 * away from before are in memory (sched_balance.c reads it with acquire). */
 	__atomic_store_n(&self->passes, self->passes + 1, __ATOMIC_RELEASE);
 	flags = lock_rq(rq);
+	refresh_ticks(rq);
 	now = arch_counter_now(); /* one reading: what prev ran up to is when next starts */
 	if (prev && rq->current == prev) {
+		if (prev->block_at_exit) /* (sched_block_at_exit: the lock taken once for both) */
+			block_locked(rq, prev, 0);
 		account(rq, prev, now);
 		if (prev->state == VCPU_RUNNING)
 			prev->state = VCPU_RUNNABLE;
 	}
+	if (prev)
+		prev->block_at_exit = false;
 	next = pick_or_idle(rq, &flags, prev, now);
 	/* Cleared after the pick: wake-ups while idling set it, and the pick has seen them. */
 	rq->need_resched = false;
@@ -628,6 +646,7 @@ void sched_timer_irq(void)
 	uint64_t flags = lock_rq(rq), now = arch_counter_now();
 	bool balance;
 
+	refresh_ticks(rq);
 	if (rq->current) /* charged to the cap period it ran in, before a new one starts */
 		account(rq, rq->current, now);
 	roll_period(rq, now);

@@ -129,6 +129,7 @@ static void start_vcpus(struct vm *vm)
 		struct vcpu *v = &vm->vcpus[i];
 		arch_vcpu_reset(v, i ? 0 : vm->entry, i ? 0 : write_start_info(vm, 0));
 		v->timer_deadline = v->block_deadline = v->resume_ack = 0;
+		v->block_at_exit = false;
 		v->ev_pending = v->ev_mask = 0;
 		v->power = i ? VCPU_POWER_OFF : VCPU_POWER_ON;
 		v->announced = false;

@@ -68,6 +68,12 @@ void sched_wake(struct vcpu *v);
  * resumption (resume_ack, repeat_fid) must be settled by the caller.
  */
 bool sched_block(struct vcpu *v, uint64_t deadline);
+/**
+ * Blocks the running @v, until an event, at this exit's pick: sched_block without taking the
+ * runqueue lock a second time. If an event is ready by then, @v runs on; either way what it left
+ * for its resumption (resume_ack) is settled when it next runs (vcpu_exit_resched).
+ */
+void sched_block_at_exit(struct vcpu *v);
 /** Stops @v from running (pause, park, shutdown): it leaves the CPU at the next exit. */
 void sched_stop(struct vcpu *v);
 /** Sets @v's one-shot timer (SKIFF_HVC_TIMER_SET) to @deadline (0: cancel). */

@@ -52,6 +52,7 @@ struct vcpu {
 	uint64_t timer_deadline;  /* SKIFF_HVC_TIMER_SET deadline, 0 = none */
 	uint64_t vtimer_deadline; /* the guest's CNTV deadline while it is not loaded, 0 = none */
 	uint64_t resume_ack; /* EVENT_SEND_WAIT blocked: ports to acknowledge into x0 on resume */
+	bool block_at_exit;  /* sched_block_at_exit: block at this exit's pick */
 	bool page_wait;      /* blocked until a page is read back from swap (vmem_swap.c) */
 	uint64_t repeat_fid; /* the hypercall to run again after the wait (0: none) */
 	/*
