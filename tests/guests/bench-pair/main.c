@@ -42,6 +42,7 @@
 #define DITHER 16     /* the counter ticks every 16 instructions at 62.5 MHz */
 #define SLEEP_US 20   /* event_send: time given to "b" to block again after a send */
 #define RETRY_US 1000 /* handshake: wait before sending again to a peer not there or not bound */
+#define BIND_TRIES 5000
 
 static unsigned long peer;
 
@@ -101,14 +102,31 @@ static unsigned long wait_ports(unsigned long ports)
 	return got;
 }
 
+/*
+ * Binds `port` to the peer. With several CPUs this VM may run before its peer is even created:
+ * until then the bind names no VM (INVAL), so it is tried again for up to BIND_TRIES * RETRY_US.
+ */
+static void bind(unsigned int port)
+{
+	long r;
+
+	for (unsigned i = 0; (r = pv_event_bind(port, (unsigned int)peer)) == SKIFF_E_INVAL; i++) {
+		if (i == BIND_TRIES)
+			break;
+		pv_sleep_us(RETRY_US);
+	}
+	if (r)
+		pv_panic("cannot bind port %u to vm %lu: %ld", port, peer, r);
+}
+
 /* Binds both ports to the peer, then meets it: see the file comment. */
 static void handshake(void)
 {
 	long r;
 
 	pv_irq_disable();
-	if (pv_event_bind(PORT_DATA, peer) || pv_event_bind(PORT_CTL, peer))
-		pv_panic("cannot bind ports to vm %lu", peer);
+	bind(PORT_DATA);
+	bind(PORT_CTL);
 	/* Only these two end a wait: another VM's doorbell or a root offer (SKIFF_EV_CHANNEL),
 	 * never acknowledged here, would make every BLOCK return at once and the loops spin. */
 	pv_call(SKIFF_HVC_EVENT_MASK, ~(BIT(PORT_DATA) | BIT(PORT_CTL)),
